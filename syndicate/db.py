@@ -1,0 +1,191 @@
+"""Tables and engine. SQLite (WAL) by default, PostgreSQL at scale; same code on both."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, always hands back timezone-aware UTC (SQLite drops the offset)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; attach a timezone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guid", String(2048), nullable=False, unique=True),
+    Column("url", String(2048), nullable=False),
+    Column("section", String(64), nullable=False),  # home section
+    Column("headline", Text, nullable=False),
+    Column("lede", Text, nullable=False, default=""),
+    Column("lede_is_teaser", Boolean, nullable=False, default=False),
+    Column("body", Text, nullable=False, default=""),
+    Column("image_url", String(2048)),
+    Column("image_alt", Text),
+    Column("image_caption", Text),
+    Column("image_credit", Text),
+    Column("byline", Text),
+    Column("language", String(16)),
+    Column("published_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    # Moves on every stored change; the poll step asks for changed_at > last build.
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Column("withdrawn", Boolean, nullable=False, default=False),
+    Column("content_hash", String(64), nullable=False),
+    Index("ix_articles_first_seen_at", "first_seen_at"),
+    Index("ix_articles_changed_at", "changed_at"),
+)
+
+article_sections = Table(
+    "article_sections",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("section", String(64), primary_key=True),
+    Column("position", Integer, nullable=False, default=0),
+    Index("ix_article_sections_section", "section", "article_id"),
+)
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    # pending -> active -> unsubscribed | bounced
+    Column("status", String(16), nullable=False, default="active"),
+    Column("all_sections", Boolean, nullable=False, default=False),
+    Column("timezone", String(64), nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("digest_time", String(5), nullable=False),
+    Column("hard_bounces", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime()),
+    Column("unsubscribed_at", UTCDateTime()),
+    Index("ix_subscribers_due", "status", "timezone", "digest_time"),
+)
+
+subscriber_sections = Table(
+    "subscriber_sections",
+    metadata,
+    Column(
+        "subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("section", String(64), primary_key=True),
+)
+
+# One row per (subscriber, edition): the outbox and the record of what each edition covered.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("edition_date", Date, nullable=False),
+    Column("window_start", UTCDateTime(), nullable=False),
+    Column("window_end", UTCDateTime(), nullable=False),
+    # queued -> sending -> sent | retry | failed | skipped
+    Column("state", String(16), nullable=False, default="queued"),
+    Column("article_count", Integer, nullable=False, default=0),
+    Column("recipient", String(320), nullable=False, default=""),
+    Column("message_id", String(255), nullable=False, default=""),
+    Column("message", LargeBinary),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("lease_until", UTCDateTime()),
+    Column("last_reply", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    UniqueConstraint("subscriber_id", "edition_date", name="uq_outbox_subscriber_edition"),
+    Index("ix_outbox_due", "state", "next_attempt_at"),
+    Index("ix_outbox_subscriber_window", "subscriber_id", "window_end"),
+)
+
+feed_state = Table(
+    "feed_state",
+    metadata,
+    Column("section", String(64), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("built_at", UTCDateTime(), nullable=False),
+    Column("newest_at", UTCDateTime()),
+)
+
+# Small key/value facts: last poll mark, last WebSub ping failures, ...
+service_state = Table(
+    "service_state",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy's BEGIN (below) start transactions, not the driver.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # IMMEDIATE takes the write lock up front, so two writers queue on
+            # busy_timeout instead of failing halfway with "database is locked".
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)

@@ -1,0 +1,150 @@
+"""`syndicate import`: read seed text, JSON and JSON Lines files; one transaction per file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from syndicate.articles import ArticleInput, ArticleRejected, FieldError, parse_json, parse_seed
+from syndicate.clock import Clock
+from syndicate.config import Settings
+from syndicate.errors import InputError
+from syndicate.ingest import upsert
+
+SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson"}
+
+
+@dataclass
+class Rejection:
+    file: str
+    record: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}{self.record}: rejected: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    changed_sections: set[str] = field(default_factory=set)
+    files: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.rejected)} rejected"
+        )
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM); Windows-1252 when the bytes are not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files to import, folders walked in name order; a missing path is an input error."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(
+                f"{path}: no such file or folder", hint="check the path you gave to import"
+            )
+    return files
+
+
+def read_records(
+    path: Path, settings: Settings
+) -> Iterator[tuple[str, ArticleInput | ArticleRejected]]:
+    """Yield (record label, article or rejection) for every record of one file."""
+    suffix = path.suffix.lower()
+    content = decode(path.read_bytes())
+    if suffix in (".jsonl", ".ndjson"):
+        for number, line in enumerate(content.splitlines(), start=1):
+            if not line.strip():
+                continue
+            label = f":{number}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield label, _malformed(exc)
+                continue
+            yield label, _parse(parse_json, obj, settings)
+    elif suffix == ".json":
+        try:
+            data = json.loads(content)
+        except json.JSONDecodeError as exc:
+            yield "", _malformed(exc)
+            return
+        items = data if isinstance(data, list) else [data]
+        for index, obj in enumerate(items, start=1):
+            yield (
+                (f" #{index}" if isinstance(data, list) else ""),
+                _parse(parse_json, obj, settings),
+            )
+    elif suffix == ".txt":
+        yield "", _parse(parse_seed, content, settings)
+    else:
+        yield (
+            "",
+            ArticleRejected(
+                [FieldError("(file)", f"unknown file type {suffix!r}; use .txt, .json or .jsonl")]
+            ),
+        )
+
+
+def _malformed(exc: json.JSONDecodeError) -> ArticleRejected:
+    return ArticleRejected(
+        [FieldError("(json)", f"malformed JSON: {exc.msg} at column {exc.colno}")]
+    )
+
+
+def _parse(parser, source, settings: Settings) -> ArticleInput | ArticleRejected:
+    try:
+        return parser(source, settings)
+    except ArticleRejected as rejected:
+        return rejected
+
+
+def import_paths(
+    engine: Engine,
+    settings: Settings,
+    paths: list[Path],
+    clock: Clock,
+    on_record: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    for path in expand(paths):
+        report.files += 1
+        good: list[ArticleInput] = []
+        for label, item in read_records(path, settings):
+            if isinstance(item, ArticleRejected):
+                report.rejected.append(Rejection(str(path), label, str(item)))
+            else:
+                good.append(item)
+        if good:
+            with engine.begin() as conn:
+                result = upsert(conn, good, clock.now())
+            report.new += result.new
+            report.updated += result.updated
+            report.unchanged += result.unchanged
+            report.changed_sections.update(result.changed_sections)
+        if on_record:
+            on_record(report)
+    return report

@@ -1,0 +1,181 @@
+"""Storing articles: upsert by guid, a handful of queries per batch, never one per field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from syndicate.articles import Article, ArticleInput
+from syndicate.db import article_sections, articles
+
+_CHUNK = 500
+
+
+@dataclass
+class UpsertResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed_sections: set[str] = field(default_factory=set)
+    outcome: dict[str, str] = field(default_factory=dict)  # guid -> new | updated | unchanged
+
+
+def _row(record: ArticleInput, content_hash: str, now: datetime) -> dict[str, Any]:
+    return {
+        "guid": record.guid,
+        "url": record.url,
+        "section": record.section,
+        "headline": record.headline,
+        "lede": record.lede,
+        "lede_is_teaser": record.lede_is_teaser,
+        "body": record.body,
+        "image_url": record.image_url,
+        "image_alt": record.image_alt,
+        "image_caption": record.image_caption,
+        "image_credit": record.image_credit,
+        "byline": record.byline,
+        "language": record.language,
+        "published_at": record.published_at,
+        "updated_at": record.updated_at or now,
+        "changed_at": now,
+        "withdrawn": record.withdrawn,
+        "content_hash": content_hash,
+    }
+
+
+def upsert(conn: Connection, records: Sequence[ArticleInput], now: datetime) -> UpsertResult:
+    """Insert new articles, update changed ones, leave identical ones alone.
+
+    ``now`` is the store's clock: it becomes ``first_seen_at`` for new articles,
+    which is what "new since the last digest" is measured against.
+    """
+    result = UpsertResult()
+    latest: dict[str, ArticleInput] = {}
+    for record in records:  # the last copy of a guid within one batch wins
+        latest[record.guid] = record
+    hashes = {guid: record.content_hash() for guid, record in latest.items()}
+
+    existing: dict[str, tuple[int, str, str]] = {}
+    guids = list(latest)
+    for start in range(0, len(guids), _CHUNK):
+        chunk = guids[start : start + _CHUNK]
+        query = select(articles.c.guid, articles.c.id, articles.c.content_hash, articles.c.section)
+        for guid, article_id, content_hash, section in conn.execute(
+            query.where(articles.c.guid.in_(chunk))
+        ):
+            existing[guid] = (article_id, content_hash, section)
+
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
+    for guid, record in latest.items():
+        if guid not in existing:
+            row = _row(record, hashes[guid], now)
+            row["first_seen_at"] = now
+            new_rows.append(row)
+            result.new += 1
+            result.outcome[guid] = "new"
+            result.changed_sections.update(record.sections)
+        elif existing[guid][1] != hashes[guid]:
+            row = _row(record, hashes[guid], now)
+            row["b_id"] = existing[guid][0]
+            changed_rows.append(row)
+            result.updated += 1
+            result.outcome[guid] = "updated"
+            result.changed_sections.update(record.sections)
+            result.changed_sections.add(existing[guid][2])
+        else:
+            result.unchanged += 1
+            result.outcome[guid] = "unchanged"
+
+    section_rows: list[dict[str, Any]] = []
+    if new_rows:
+        inserted = conn.execute(
+            insert(articles).returning(
+                articles.c.id, articles.c.guid, sort_by_parameter_order=True
+            ),
+            new_rows,
+        )
+        for article_id, guid in inserted:
+            section_rows.extend(_section_rows(article_id, latest[guid].sections))
+    if changed_rows:
+        ids = [row["b_id"] for row in changed_rows]
+        # Old section memberships (an article can move) matter for which feeds change.
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            for (section,) in conn.execute(
+                select(article_sections.c.section).where(article_sections.c.article_id.in_(chunk))
+            ):
+                result.changed_sections.add(section)
+            conn.execute(delete(article_sections).where(article_sections.c.article_id.in_(chunk)))
+        columns: dict[str, Any] = {key: bindparam(key) for key in changed_rows[0] if key != "b_id"}
+        conn.execute(
+            update(articles).where(articles.c.id == bindparam("b_id")).values(columns),
+            changed_rows,
+        )
+        for row in changed_rows:
+            section_rows.extend(_section_rows(row["b_id"], latest[row["guid"]].sections))
+    if section_rows:
+        conn.execute(insert(article_sections), section_rows)
+    return result
+
+
+def _section_rows(article_id: int, sections: Iterable[str]) -> list[dict[str, Any]]:
+    return [
+        {"article_id": article_id, "section": slug, "position": position}
+        for position, slug in enumerate(sections)
+    ]
+
+
+# -- reading back ------------------------------------------------------------------
+
+ARTICLE_COLUMNS = [c for c in articles.c if c.name not in ("changed_at", "content_hash", "section")]
+
+
+def _attach_sections(conn: Connection, rows: Sequence[Any]) -> list[Article]:
+    ids = [row.id for row in rows]
+    sections: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for article_id, section, position in conn.execute(
+            select(
+                article_sections.c.article_id,
+                article_sections.c.section,
+                article_sections.c.position,
+            ).where(article_sections.c.article_id.in_(chunk))
+        ):
+            sections[article_id].append((position, section))
+    out = []
+    for row in rows:
+        data = row._asdict()
+        data.pop("changed_at", None)
+        data.pop("content_hash", None)
+        home = data.pop("section")
+        slugs = tuple(s for _, s in sorted(sections[row.id])) or (home,)
+        out.append(Article(sections=slugs, **data))
+    return out
+
+
+def load_articles(
+    conn: Connection, where: Any = None, order_by: Any = None, limit: int | None = None
+) -> list[Article]:
+    query = select(articles)
+    if where is not None:
+        query = query.where(where)
+    if order_by is not None:
+        query = (
+            query.order_by(*order_by)
+            if isinstance(order_by, (list, tuple))
+            else query.order_by(order_by)
+        )
+    if limit is not None:
+        query = query.limit(limit)
+    return _attach_sections(conn, conn.execute(query).all())
+
+
+def get_article(conn: Connection, guid: str) -> Article | None:
+    found = load_articles(conn, articles.c.guid == guid)
+    return found[0] if found else None

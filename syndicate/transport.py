@@ -1,0 +1,64 @@
+"""How a finished message leaves: the narrow interface the senders implement.
+
+Delivery code depends on ``Sender`` only. The real implementations sit at the
+edge: ``MaildirSender`` here (local use, the default), the SMTP pool in
+``syndicate.smtp``.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Envelope:
+    sender: str  # MAIL FROM
+    recipient: str  # RCPT TO
+    message: bytes  # RFC 5322 bytes, CRLF line ends
+    message_id: str = ""
+
+
+class DeliveryError(Exception):
+    """Base for a send that did not go through."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
+class TemporaryFailure(DeliveryError):
+    """4xx, dropped connection, timeout: try again later."""
+
+
+class PermanentFailure(DeliveryError):
+    """5xx for this recipient: do not try again."""
+
+
+class Sender(Protocol):
+    async def send(self, envelope: Envelope) -> str:
+        """Hand one message over; return the server's reply. Raise a DeliveryError."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class MaildirSender:
+    """Writes each message into a real Maildir (tmp/ then rename into new/), as mutt reads it."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._box = mailbox.Maildir(self.path, create=True)
+
+    async def send(self, envelope: Envelope) -> str:
+        try:
+            key = self._box.add(mailbox.MaildirMessage(envelope.message))
+        except OSError as exc:
+            raise TemporaryFailure(f"maildir write failed: {exc}") from exc
+        return f"250 stored in {self.path.name}/new as {key}"
+
+    async def close(self) -> None:
+        return None
