@@ -40,14 +40,9 @@ def import_command(rt: Runtime, paths: tuple[Path, ...]) -> None:
             update(report.new + report.updated + report.unchanged + shown, report.summary())
 
         report = import_paths(engine, rt.settings, list(paths), rt.clock, on_file)
-    after_import(rt, report.changed_sections)
     console.line(report.summary())
     if report.rejected:
         raise SystemExit(2)
-
-
-def after_import(rt: Runtime, changed_sections: set[str]) -> None:
-    """Hook for steps that follow an import (feeds rebuild); extended by later modules."""
 
 
 @cli.group("config")
