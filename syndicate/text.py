@@ -20,6 +20,7 @@ _FORBIDDEN = re.compile(
 )
 _INVISIBLE = re.compile("[\u200b\u2028\u2029\u00ad\ufeff]")
 _TAG = re.compile(r"<[^>]*>")
+_HIDDEN_ELEMENT = re.compile(r"<(script|style|template)\b[^>]*>.*?(</\1\s*>|$)", re.I | re.S)
 _SPACE = re.compile(r"\s+")
 _BLOCK_TAG = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/blockquote|/tr)\b[^>]*>", re.I)
 _SENTENCE_END = re.compile(r"[.!?…]['\"”’»)\]]*$")
@@ -95,7 +96,7 @@ def plain(value: str | None) -> str:
     """One line of plain text: tags removed, entities decoded, whitespace collapsed."""
     if not value:
         return ""
-    text = _TAG.sub(" ", value) if "<" in value else value
+    text = _TAG.sub(" ", _HIDDEN_ELEMENT.sub(" ", value)) if "<" in value else value
     if "&" in text:
         text = html.unescape(text)
     text = clean(text)

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from syndicate import subscribers
+from syndicate.addresses import BadAddress, mask, normalise_address
+from syndicate.clock import FixedClock
+from syndicate.config import Settings
+from syndicate.errors import InputError
+
+from .cli import syndicate
+from .conftest import write_config
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("Reader@Example.ORG", "Reader@example.org"),
+        ("  a.b+news@sub.example.co  ", "a.b+news@sub.example.co"),
+        ("josé@correo.example", "josé@correo.example"),
+    ],
+)
+def test_addresses_normalised(given: str, expected: str) -> None:
+    assert normalise_address(given) == expected
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "plain",
+        "a@b",
+        "@example.org",
+        "a@@example.org",
+        "a b@example.org",
+        "a@exa mple.org",
+        "a\r\nbcc@example.org",
+        "a..b@example.org",
+        "a@-example.org",
+        ("x" * 65) + "@example.org",
+        "a@" + ("x" * 250) + ".org",
+        "a@example.123",
+    ],
+)
+def test_bad_addresses_rejected(bad: str) -> None:
+    with pytest.raises(BadAddress):
+        normalise_address(bad)
+
+
+def test_mask_hides_the_local_part() -> None:
+    assert mask("reader@example.org") == "r***@example.org"
+
+
+def test_validate_defaults_and_errors(settings: Settings) -> None:
+    item = subscribers.validate(settings, "a@example.org", ["mundo"])
+    assert (item.language, item.timezone, item.digest_time, item.status) == (
+        "es",
+        "America/Lima",
+        "07:00",
+        "active",
+    )
+    assert (
+        subscribers.validate(settings, "a@example.org", ["world", "Politics", "mundo"]).sections
+        == ()
+    )
+    with pytest.raises(InputError, match="sections: unknown section 'sport'"):
+        subscribers.validate(settings, "a@example.org", ["sport"])
+    with pytest.raises(InputError, match="timezone"):
+        subscribers.validate(settings, "a@example.org", timezone="Lima")
+    with pytest.raises(InputError, match="digest_time"):
+        subscribers.validate(settings, "a@example.org", digest_time="7am")
+
+
+def test_save_is_unique_by_email(engine: Engine, db_settings: Settings, clock: FixedClock) -> None:
+    with engine.begin() as conn:
+        first_id, outcome = subscribers.save(
+            conn, subscribers.validate(db_settings, "A@Example.org", ["world"]), clock.now()
+        )
+        assert outcome == "new"
+        again_id, outcome = subscribers.save(
+            conn, subscribers.validate(db_settings, "A@EXAMPLE.ORG", ["politics"]), clock.now()
+        )
+        assert (again_id, outcome) == (first_id, "updated")
+    with engine.connect() as conn:
+        [only] = subscribers.load(conn)
+    assert only.email == "A@example.org" and only.sections == ("politics",)
+
+
+def test_csv_import_reports_bad_rows_and_keeps_good(
+    engine: Engine, db_settings: Settings, clock: FixedClock
+) -> None:
+    content = (
+        "email,sections,timezone,language,digest_time,status\n"
+        "one@example.org,world;politics,Europe/Madrid,en,08:30,active\n"
+        "not-an-address,world,,,,\n"
+        "two@example.org,,,,,\n"
+        "three@example.org,sports,,,,\n"
+        "four@example.org,mundo,,,,pending\n"
+    )
+    with engine.begin() as conn:
+        report = subscribers.import_csv(conn, db_settings, content, clock.now(), "subs.csv")
+    assert (report.new, report.updated) == (3, 0)
+    assert len(report.errors) == 2
+    assert report.errors[0].startswith("subs.csv:3: email 'not-an-address'")
+    assert report.errors[1].startswith("subs.csv:5: sections: unknown section 'sports'")
+    assert len(report.pending) == 1
+    with engine.connect() as conn:
+        listed = subscribers.load(conn)
+    exported = subscribers.to_csv(listed)
+    assert (
+        exported.splitlines()[1] == "one@example.org,politics;world,Europe/Madrid,en,08:30,active"
+    )
+    assert "two@example.org,,America/Lima,en,07:00,active" in exported
+    assert "four@example.org,mundo,America/Lima,es,07:00,pending" in exported
+
+
+def test_subscribers_commands(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    assert syndicate(path, "init").returncode == 0
+    added = syndicate(
+        path,
+        "subscribers",
+        "add",
+        "Reader@Example.org",
+        "--sections",
+        "world,politics",
+        "--confirmed",
+    )
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "Reader@example.org: new (active)"
+    bad = syndicate(path, "subscribers", "add", "nobody", "--confirmed")
+    assert (
+        bad.returncode == 2
+        and "error: email 'nobody'" in bad.stderr
+        and "Traceback" not in bad.stderr
+    )
+    csv_file = tmp_path / "subs.csv"
+    csv_file.write_text("email,sections\nx@example.org,mundo\nbad,\n")
+    imported = syndicate(path, "subscribers", "import", str(csv_file))
+    assert imported.returncode == 2
+    assert f"{csv_file}:3: email 'bad'" in imported.stderr
+    assert imported.stdout.strip() == "1 new, 0 updated, 1 rejected"
+    listed = syndicate(path, "subscribers", "list", "--csv")
+    assert listed.stdout.splitlines() == [
+        "email,sections,timezone,language,digest_time,status",
+        "Reader@example.org,politics;world,America/Lima,en,07:00,active",
+        "x@example.org,mundo,America/Lima,es,07:00,active",
+    ]
+    removed = syndicate(path, "subscribers", "remove", "x@EXAMPLE.org")
+    assert removed.returncode == 0
+    assert syndicate(path, "subscribers", "remove", "x@example.org").returncode == 2
+    assert "1 subscribers" in syndicate(path, "subscribers", "list").stdout
