@@ -14,8 +14,9 @@ export SYNDICATE_TEST_POSTGRES_URL
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	@echo "installing syndicate and its dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@$(PY) -m pip install -e '.[test]' > $(VENV)/install.log 2>&1 \
+		|| { tail -30 $(VENV)/install.log; exit 1; }
 	touch $(STAMP)
 
 setup: $(STAMP)
