@@ -1,0 +1,55 @@
+"""serve: the HTTP service alone; plus the hook that emails pending subscribers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from syndicate import console
+from syndicate.cli import cli
+from syndicate.cli.basics import pass_runtime
+from syndicate.cli.subscribers_cmd import PENDING_HOOKS
+from syndicate.runtime import Runtime
+
+
+@cli.command()
+@click.option("--host", default=None, help="Listen address (default: [server] host).")
+@click.option("--port", type=int, default=None, help="Listen port (default: [server] port).")
+@pass_runtime
+def serve(rt: Runtime, host: str | None, port: int | None) -> None:
+    """Serve feeds, subscriber pages and the ingest API over HTTP (no scheduler)."""
+    import uvicorn
+
+    from syndicate.web import create_app
+
+    settings = rt.settings
+    app = create_app(settings, rt.ready_engine(), rt.clock)
+    bind_host = host or settings.server.host
+    bind_port = settings.server.port if port is None else port
+    console.line(f"serving on http://{bind_host}:{bind_port} (public URL {settings.public_url})")
+    uvicorn.run(app, **server_options(bind_host, bind_port, rt.verbose))
+
+
+def server_options(host: str, port: int, verbose: bool = False) -> dict:
+    """uvicorn settings shared by `serve` and `run`: fast parser, no websockets, quiet access log."""
+    return {
+        "host": host,
+        "port": port,
+        "log_level": "debug" if verbose else "warning",
+        "access_log": verbose,
+        "ws": "none",
+        "lifespan": "off",
+        "proxy_headers": True,
+        "server_header": False,
+    }
+
+
+def send_pending_confirmations(rt: Runtime, ids: list[int]) -> None:
+    from syndicate.confirmations import send_confirmations
+
+    sent = asyncio.run(send_confirmations(rt.settings, rt.ready_engine(), rt.clock, ids))
+    console.line(f"{sent} confirmation email(s) sent")
+
+
+PENDING_HOOKS.append(send_pending_confirmations)

@@ -1,0 +1,35 @@
+"""What every handler of the app shares: settings, store, clock, pages, feed cache, limits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from syndicate.clock import Clock
+from syndicate.config import Settings
+from syndicate.transport import Sender
+from syndicate.web.feedcache import FeedCache
+from syndicate.web.pages import Pages
+from syndicate.web.ratelimit import RateLimit
+
+# publish(engine, settings, clock, sections) -> report: rebuilds and writes those sections' feeds.
+Publisher = Callable[[Engine, Settings, Clock, "set[str] | None"], Any]
+
+
+@dataclass
+class Service:
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    pages: Pages
+    cache: FeedCache
+    sender: Callable[[], Sender | None]  # None: the configured transport
+    publish: Publisher | None
+    client_limit: RateLimit
+    email_limit: RateLimit
+    timezones: list[str]
+    publish_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

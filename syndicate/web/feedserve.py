@@ -1,0 +1,116 @@
+"""GET/HEAD of published feed files: conditional requests and gzip from memory.
+
+A raw ASGI endpoint rather than a Request/Response pair: a feed poll is the
+hottest path of the service, and everything it needs was computed at load time.
+"""
+
+from __future__ import annotations
+
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from syndicate import metrics
+from syndicate.web.feedcache import FeedCache, FeedFile
+
+_NOT_FOUND = b"Not Found\n"
+_NOT_FOUND_HEADERS = [
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"content-length", str(len(_NOT_FOUND)).encode()),
+    (b"cache-control", b"no-cache"),
+]
+_NOT_ALLOWED_HEADERS = [
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"content-length", b"0"),
+    (b"allow", b"GET, HEAD"),
+]
+
+
+def accepts_gzip(value: str) -> bool:
+    """True when Accept-Encoding allows gzip (``gzip``, ``x-gzip`` or ``*`` with q > 0)."""
+    for part in value.split(","):
+        name, _, params = part.partition(";")
+        name = name.strip().lower()
+        if name not in ("gzip", "x-gzip", "*"):
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, number = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(number)
+                except ValueError:
+                    quality = 0.0
+        return quality > 0
+    return False
+
+
+def etag_matches(header: str, file: FeedFile) -> bool:
+    """If-None-Match uses the weak comparison: W/ is ignored, either variant's tag counts."""
+    if header.strip() == "*":
+        return True
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        if tag == file.etag or tag == file.gzip_etag:
+            return True
+    return False
+
+
+def not_modified_since(header: str, file: FeedFile) -> bool:
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if since is None or since.tzinfo is None:
+        return False
+    return file.mtime <= since.timestamp()
+
+
+class FeedFiles:
+    """ASGI endpoint for /feeds/{path}: path params come from the route table."""
+
+    def __init__(self, cache: FeedCache) -> None:
+        self.cache = cache
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        method = scope["method"]
+        if method != "GET" and method != "HEAD":
+            await _respond(send, 405, _NOT_ALLOWED_HEADERS, b"")
+            return
+        path = scope["path_params"]["path"]
+        if path in self.cache.sections:  # /feeds/world -> the links page at /feeds/world/
+            location = f"/feeds/{path}/".encode()
+            await _respond(send, 301, [(b"location", location), (b"content-length", b"0")], b"")
+            return
+        file = None if ".." in path or "\\" in path else self.cache.get(path)
+        if file is None:
+            metrics.FEED_REQUESTS_404.inc()
+            await _respond(send, 404, _NOT_FOUND_HEADERS, b"" if method == "HEAD" else _NOT_FOUND)
+            return
+        none_match = modified_since = encoding = None
+        for key, value in scope["headers"]:
+            if key == b"if-none-match":
+                none_match = value.decode("latin-1")
+            elif key == b"if-modified-since":
+                modified_since = value.decode("latin-1")
+            elif key == b"accept-encoding":
+                encoding = value.decode("latin-1")
+        zipped = encoding is not None and accepts_gzip(encoding)
+        # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
+        if none_match is not None:
+            unchanged = etag_matches(none_match, file)
+        else:
+            unchanged = modified_since is not None and not_modified_since(modified_since, file)
+        if unchanged:
+            metrics.FEED_REQUESTS_304.inc()
+            await _respond(send, 304, file.headers[3 if zipped else 2], b"")
+            return
+        metrics.FEED_REQUESTS_200.inc()
+        body = b"" if method == "HEAD" else (file.gzipped if zipped else file.body)
+        await _respond(send, 200, file.headers[1 if zipped else 0], body)
+
+
+async def _respond(send: Any, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
