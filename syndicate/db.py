@@ -153,6 +153,9 @@ feed_state = Table(
     Column("content_hash", String(64), nullable=False),
     Column("built_at", UTCDateTime(), nullable=False),
     Column("newest_at", UTCDateTime()),
+    # JSON list of the article ids in the published feed: when one of them moves
+    # section or is withdrawn, the poll step knows this feed must change too.
+    Column("entry_ids", Text),
 )
 
 # Small key/value facts: last poll mark, last WebSub ping failures, ...

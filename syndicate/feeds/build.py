@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from syndicate.articles import Article
 from syndicate.config import Settings
 from syndicate.feeds import entries, jsonfeed, xmlfeeds
+
+
+@dataclass(frozen=True)
+class BuiltFeeds:
+    files: dict[str, bytes]
+    article_ids: list[int]  # the articles shown, newest first
+    updated: datetime  # the feed's own time
+
+
+def build_feeds(
+    settings: Settings, section: str, articles: Iterable[Article], built_at_fallback: datetime
+) -> BuiltFeeds:
+    chosen = entries.select(settings, section, articles)
+    shown = [entry for _, entry in chosen]
+    channel = entries.channel(settings, section, shown, built_at_fallback)
+    rss, atom = xmlfeeds.render(channel, shown)
+    files = {"rss.xml": rss, "atom.xml": atom, "feed.json": jsonfeed.render(channel, shown)}
+    return BuiltFeeds(files, [article.id for article, _ in chosen], channel.updated)
 
 
 def build_section_feeds(
@@ -23,7 +42,4 @@ def build_section_feeds(
     ``built_at_fallback`` only when there is no entry: the same input always gives
     the same bytes.
     """
-    chosen = [entry for _, entry in entries.select(settings, section, articles)]
-    channel = entries.channel(settings, section, chosen, built_at_fallback)
-    rss, atom = xmlfeeds.render(channel, chosen)
-    return {"rss.xml": rss, "atom.xml": atom, "feed.json": jsonfeed.render(channel, chosen)}
+    return build_feeds(settings, section, articles, built_at_fallback).files

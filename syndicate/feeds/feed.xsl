@@ -1,0 +1,79 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Shows an RSS 2.0 or Atom 1.0 feed as a readable page when opened in a browser. -->
+<xsl:stylesheet version="1.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:atom="http://www.w3.org/2005/Atom"
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:media="http://search.yahoo.com/mrss/"
+    exclude-result-prefixes="atom dc media">
+  <xsl:output method="html" encoding="UTF-8" indent="yes" doctype-system="about:legacy-compat"/>
+
+  <xsl:variable name="title" select="/rss/channel/title | /atom:feed/atom:title"/>
+  <xsl:variable name="description" select="/rss/channel/description | /atom:feed/atom:subtitle"/>
+  <xsl:variable name="site" select="/rss/channel/link | /atom:feed/atom:link[@rel='alternate']/@href"/>
+  <xsl:variable name="self" select="/rss/channel/atom:link[@rel='self']/@href | /atom:feed/atom:link[@rel='self']/@href"/>
+
+  <xsl:template match="/">
+    <html lang="{/rss/channel/language | /atom:feed/@xml:lang}">
+      <head>
+        <meta charset="utf-8"/>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <title><xsl:value-of select="$title"/> (feed)</title>
+        <style>
+          body { font: 17px/1.5 Georgia, "Times New Roman", serif; color: #1d1d1f; background: #fafaf7; margin: 0; }
+          main { max-width: 46rem; margin: 0 auto; padding: 2rem 1.25rem 4rem; }
+          .about { font-family: system-ui, sans-serif; font-size: 15px; background: #fff4d6; border: 1px solid #ecd9a0; border-radius: 8px; padding: 1rem 1.25rem; }
+          .about code { display: block; margin-top: .5rem; padding: .4rem .6rem; background: #fff; border: 1px solid #ddd; border-radius: 4px; overflow-wrap: anywhere; }
+          h1 { font-size: 2rem; margin: 1.5rem 0 .25rem; }
+          .description { color: #555; margin-top: 0; }
+          article { display: flex; gap: 1rem; padding: 1.1rem 0; border-bottom: 1px solid #e3e3dc; }
+          article img { width: 8rem; height: 5.5rem; object-fit: cover; border-radius: 4px; flex: none; }
+          h2 { font-size: 1.2rem; margin: 0 0 .3rem; line-height: 1.3; }
+          h2 a { color: #0b3d91; text-decoration: none; }
+          h2 a:hover { text-decoration: underline; }
+          .meta { font-family: system-ui, sans-serif; font-size: 13px; color: #6b6b6b; margin: 0 0 .3rem; }
+          .summary { margin: 0; }
+        </style>
+      </head>
+      <body>
+        <main>
+          <div class="about">
+            <strong>This is a web feed.</strong>
+            Copy its address into a feed reader (Feedly, NetNewsWire, Thunderbird, Miniflux...)
+            to get every new story from this section as it is published.
+            <code><xsl:value-of select="$self"/></code>
+          </div>
+          <h1><xsl:value-of select="$title"/></h1>
+          <p class="description">
+            <xsl:value-of select="$description"/>
+            <xsl:text> · </xsl:text>
+            <a href="{$site}">Visit the website</a>
+          </p>
+          <xsl:apply-templates select="/rss/channel/item | /atom:feed/atom:entry"/>
+        </main>
+      </body>
+    </html>
+  </xsl:template>
+
+  <xsl:template match="item | atom:entry">
+    <xsl:variable name="image" select="media:content/@url"/>
+    <article>
+      <xsl:if test="$image">
+        <img src="{$image}" alt="{media:content/media:description}"/>
+      </xsl:if>
+      <div>
+        <h2>
+          <a href="{link | atom:link[not(@rel) or @rel='alternate']/@href}">
+            <xsl:value-of select="title | atom:title"/>
+          </a>
+        </h2>
+        <p class="meta">
+          <xsl:value-of select="dc:creator | atom:author/atom:name"/>
+          <xsl:text> · </xsl:text>
+          <xsl:value-of select="pubDate | atom:published"/>
+        </p>
+        <p class="summary"><xsl:value-of select="atom:summary | description"/></p>
+      </div>
+    </article>
+  </xsl:template>
+</xsl:stylesheet>
