@@ -1,0 +1,379 @@
+"""Digest, confirmation and web pages: pure functions of data, settings and a given time.
+
+Speed comes from doing each piece of work once: an article's fragment is rendered
+once per language, an edition's body once per distinct content (same articles,
+language, sections and date), with CSS inlined at that moment; each message then
+only fills in the reader's address and signed links and joins bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import quote
+
+import css_inline
+from markupsafe import Markup
+
+from syndicate import text, tokens
+from syndicate.articles import Article
+from syndicate.config import Settings
+from syndicate.digest import mime
+from syndicate.digest.selection import Edition, arrange, web_window
+from syndicate.digest.templates import (
+    environment,
+    labels,
+    language_of,
+    long_date,
+    short_date,
+    subject_template,
+)
+from syndicate.subscribers import Subscriber
+
+LEDE_LIMIT = 600
+PREHEADER_LIMIT = 140
+SLOTS = ("email", "unsubscribe_url", "preferences_url")
+_CACHE_LIMIT = 512
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """What the partials see: one-line plain text, a lede of reasonable length."""
+
+    headline: str
+    url: str
+    lede: str
+    byline: str
+    image_url: str
+    image_alt: str
+    image_caption: str
+    image_credit: str
+
+
+def article_view(article: Article) -> ArticleView:
+    lede = text.plain(article.lede)
+    teaser = article.lede_is_teaser
+    if len(lede) > LEDE_LIMIT:
+        lede, teaser = lede[:LEDE_LIMIT].rsplit(" ", 1)[0], True
+    return ArticleView(
+        headline=text.plain(article.headline),
+        url=text.plain(article.url),
+        lede=text.with_ellipsis(lede, teaser),
+        byline=text.plain(article.byline),
+        image_url=text.plain(article.image_url),
+        image_alt=text.plain(article.image_alt),
+        image_caption=text.plain(article.image_caption),
+        image_credit=text.plain(article.image_credit),
+    )
+
+
+@dataclass(frozen=True)
+class Fragment:
+    html: Markup
+    text: str
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    recipient: str
+    message_id: str  # as in the header, with angle brackets
+    subject: str
+    message: bytes  # RFC 5322, CRLF line ends
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    subject: str
+    subject_header: bytes
+    text: mime.Part
+    html: mime.Part
+    boundary: str
+
+
+def inline_css(page: str) -> str:
+    return _INLINER.inline(page)
+
+
+def _domain(settings: Settings) -> str:
+    _, addr = mime.split_from(settings.digest.from_)
+    return addr.rpartition("@")[2].lower() or "localhost"
+
+
+class DigestRenderer:
+    """Renders editions to message bytes, caching what subscribers share.
+
+    Keep one per run (an enqueue pass, a benchmark); it holds compiled templates
+    and bounded caches, never the finished messages.
+    """
+
+    def __init__(self, settings: Settings, dkim_key: bytes | None = None) -> None:
+        self.settings = settings
+        self.env = environment(settings)
+        self.secret = settings.secret.get_secret_value()
+        self.public_url = settings.public_url
+        self.domain = _domain(settings)
+        name, addr = mime.split_from(settings.digest.from_)
+        self.from_header = mime.header("From", mime.address(name, addr))
+        list_name = mime.phrase(f"{settings.site.title} digest")
+        self.list_id = f"List-Id: {list_name} <digest.{self.domain}>\r\n".encode("ascii")
+        self.dkim_key = dkim_key
+        self._fragments: dict[tuple[Any, ...], Fragment] = {}
+        self._prepared: dict[tuple[Any, ...], _Prepared] = {}
+        self._dates: dict[datetime, bytes] = {}
+
+    # -- shared parts ------------------------------------------------------------
+    def fragment(self, article: Article, language: str) -> Fragment:
+        key = (article.id, article.updated_at, article.headline, language)
+        found = self._fragments.get(key)
+        if found is None:
+            if len(self._fragments) >= _CACHE_LIMIT * 8:
+                self._fragments.clear()
+            context = {"article": article_view(article), "t": labels(language), "lang": language}
+            found = Fragment(
+                html=Markup(self.env.get_template("_article.html.j2").render(context)),
+                text=self.env.get_template("_article.txt.j2").render(context),
+            )
+            self._fragments[key] = found
+        return found
+
+    def _groups(self, placed: list[tuple[str, Article]], language: str) -> list[dict[str, Any]]:
+        groups: list[dict[str, Any]] = []
+        for slug, article in placed:
+            if not groups or groups[-1]["slug"] != slug:
+                groups.append(
+                    {"slug": slug, "title": self.settings.section(slug).title, "fragments": []}
+                )
+            groups[-1]["fragments"].append(self.fragment(article, language))
+        return groups
+
+    def page_context(
+        self, placed: list[tuple[str, Article]], day: date, language: str, web: bool
+    ) -> dict[str, Any]:
+        t = labels(language)
+        site = self.settings.site
+        headlines = [text.plain(a.headline) for _, a in placed[:3]]
+        preheader = " · ".join(headlines)
+        if len(preheader) > PREHEADER_LIMIT:
+            preheader = preheader[:PREHEADER_LIMIT].rsplit(" ", 1)[0] + "…"
+        return {
+            "lang": language,
+            "t": t,
+            "web": web,
+            "title": f"{site.title}: {long_date(day, language)}",
+            "site_title": site.title,
+            "site_url": site.url,
+            "subtitle": f"{t['digest_title']} · {long_date(day, language)}",
+            "web_url": f"{self.public_url}/digests/{day.isoformat()}",
+            "groups": self._groups(placed, language),
+            "preheader": preheader,
+            "overflow": 0,
+            "overflow_text": "",
+            "intro": "",
+        }
+
+    def _prepare(self, edition: Edition, subscriber: Subscriber, language: str) -> _Prepared:
+        key = (
+            edition.edition_date,
+            language,
+            tuple((a.id, a.updated_at) for a in edition.articles),
+            edition.placed,
+            edition.overflow,
+            subscriber.sections,
+        )
+        found = self._prepared.get(key)
+        if found is not None:
+            return found
+        if len(self._prepared) >= _CACHE_LIMIT:
+            self._prepared.clear()
+        t = labels(language)
+        placed = list(zip(edition.placed, edition.articles, strict=True))
+        context = self.page_context(placed, edition.edition_date, language, web=False)
+        site = self.settings.site.title
+        if edition.overflow:
+            template = t["overflow_one"] if edition.overflow == 1 else t["overflow"]
+            context["overflow"] = edition.overflow
+            context["overflow_text"] = template.format(count=edition.overflow, site=site)
+        context["why_text"] = t["why"].format(
+            email=mime.slot_marker("email"),
+            sections=self._followed(subscriber, t),
+            site=site,
+        )
+        for slot in SLOTS:
+            context[slot] = mime.slot_marker(slot)
+        html_page = inline_css(self.env.get_template("digest.html.j2").render(context))
+        text_page = self.env.get_template("digest.txt.j2").render(context)
+        subject = text.plain(
+            subject_template(self.settings, language).render(
+                date=short_date(edition.edition_date, language),
+                top_headline=text.plain(edition.articles[0].headline),
+                more=edition.total - 1,
+                count=edition.total,
+            )
+        )
+        digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]
+        found = _Prepared(
+            subject=subject,
+            subject_header=mime.header("Subject", subject),
+            text=mime.prepare_part("text/plain", text_page),
+            html=mime.prepare_part("text/html", html_page),
+            boundary=f"=_digest_{digest}",
+        )
+        self._prepared[key] = found
+        return found
+
+    def _followed(self, subscriber: Subscriber, t: dict[str, str]) -> str:
+        if not subscriber.sections:
+            return t["all_sections"]
+        known = set(self.settings.section_slugs)
+        titles = [self.settings.section(s).title for s in subscriber.sections if s in known]
+        return ", ".join(titles) or t["all_sections"]
+
+    def _date_header(self, moment: datetime) -> bytes:
+        found = self._dates.get(moment)
+        if found is None:
+            found = f"Date: {format_datetime(moment)}\r\n".encode("ascii")
+            self._dates = {moment: found}
+        return found
+
+    # -- per message ---------------------------------------------------------------
+    def message(self, edition: Edition, subscriber: Subscriber) -> RenderedMessage:
+        """The finished digest for one subscriber (the edition must not be empty)."""
+        if edition.is_empty:
+            raise ValueError("an empty edition has no message; record it as skipped")
+        language = language_of(subscriber.language, self.settings.site.language)
+        prepared = self._prepare(edition, subscriber, language)
+        unsubscribe = tokens.sign(self.secret, "unsubscribe", subscriber.id)
+        values = {
+            "email": subscriber.email,
+            "unsubscribe_url": f"{self.public_url}/unsubscribe?token={unsubscribe}",
+            "preferences_url": f"{self.public_url}/preferences?token="
+            + tokens.sign(self.secret, "preferences", subscriber.id),
+        }
+        escaped = {k: html.escape(v) for k, v in values.items()}
+        message_id = f"<{edition.edition_date:%Y%m%d}.{subscriber.id}.digest@{self.domain}>"
+        unsubscribe_field = f"<{values['unsubscribe_url']}>"
+        mailto = self.settings.digest.unsubscribe_mailto.removeprefix("mailto:")
+        if mailto:
+            unsubscribe_field += (
+                f",\r\n <mailto:{mailto}?subject={quote('unsubscribe ' + unsubscribe)}>"
+            )
+        headers = [
+            self.from_header,
+            b"To: " + mime.address("", subscriber.email).encode("utf-8") + mime.CRLF,
+            prepared.subject_header,
+            self._date_header(edition.window_end),
+            f"Message-ID: {message_id}\r\n".encode("ascii"),
+            self.list_id,
+            f"List-Unsubscribe: {unsubscribe_field}\r\n".encode("ascii"),
+            b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+        ]
+        body = mime.multipart(
+            headers,
+            [mime.part_bytes(prepared.text, values), mime.part_bytes(prepared.html, escaped)],
+            prepared.boundary,
+        )
+        return RenderedMessage(
+            recipient=subscriber.email,
+            message_id=message_id,
+            subject=prepared.subject,
+            message=self.sign(body),
+        )
+
+    def sign(self, message: bytes) -> bytes:
+        if not self.dkim_key:
+            return message
+        return dkim_sign(self.settings, self.dkim_key, message)
+
+
+DKIM_HEADERS = [
+    b"from",
+    b"to",
+    b"subject",
+    b"date",
+    b"message-id",
+    b"list-id",
+    b"list-unsubscribe",
+    b"list-unsubscribe-post",
+    b"mime-version",
+    b"content-type",
+]
+
+
+def dkim_sign(settings: Settings, key: bytes, message: bytes) -> bytes:
+    import dkim
+
+    signature = dkim.sign(
+        message,
+        settings.digest.dkim_selector.encode("ascii"),
+        settings.digest.dkim_domain.encode("ascii"),
+        key,
+        include_headers=[h for h in DKIM_HEADERS if h + b":" in message.lower()],
+        linesep=b"\r\n",
+    )
+    return signature + message
+
+
+def render_web_edition(
+    settings: Settings, articles: list[Article], edition_date: date, now: datetime
+) -> str:
+    """The web page of one day's edition: every section, nothing personal.
+
+    ``articles`` may be a superset; those first seen in the day's window count.
+    """
+    start, end = web_window(settings, edition_date, now)
+    renderer = DigestRenderer(settings)
+    language = language_of(settings.site.language)
+    placed = arrange((a for a in articles if start < a.first_seen_at <= end), settings)
+    context = renderer.page_context(placed, edition_date, language, web=True)
+    t = labels(language)
+    context["intro"] = t["web_intro"] if placed else t["web_empty"]
+    context["why_text"] = ""
+    for slot in SLOTS:
+        context[slot] = ""
+    return renderer.env.get_template("digest.html.j2").render(context)
+
+
+def build_confirmation_message(
+    settings: Settings,
+    subscriber: Subscriber,
+    confirm_url: str,
+    now: datetime,
+    dkim_key: bytes | None = None,
+) -> bytes:
+    """The double opt-in email: a text and an HTML part with the confirmation link."""
+    renderer = DigestRenderer(settings, dkim_key)
+    language = language_of(subscriber.language, settings.site.language)
+    t = labels(language)
+    site = settings.site.title
+    context = {
+        "lang": language,
+        "t": t,
+        "title": t["confirm_subject"].format(site=site),
+        "site_title": site,
+        "site_url": settings.site.url,
+        "subtitle": t["confirm_title"],
+        "intro_text": t["confirm_intro"].format(site=site, email=subscriber.email),
+        "confirm_url": confirm_url,
+    }
+    html_page = inline_css(renderer.env.get_template("confirm.html.j2").render(context))
+    text_page = renderer.env.get_template("confirm.txt.j2").render(context)
+    stamp = int(now.timestamp())
+    headers = [
+        renderer.from_header,
+        b"To: " + mime.address("", subscriber.email).encode("utf-8") + mime.CRLF,
+        mime.header("Subject", text.plain(t["confirm_subject"].format(site=site))),
+        f"Date: {format_datetime(now)}\r\n".encode("ascii"),
+        f"Message-ID: <{stamp}.{subscriber.id}.confirm@{renderer.domain}>\r\n".encode("ascii"),
+        b"Auto-Submitted: auto-generated\r\n",
+    ]
+    boundary = "=_confirm_" + hashlib.sha256(f"{subscriber.id}:{stamp}".encode()).hexdigest()[:24]
+    parts = [
+        mime.part_bytes(mime.prepare_part("text/plain", text_page), {}),
+        mime.part_bytes(mime.prepare_part("text/html", html_page), {}),
+    ]
+    return renderer.sign(mime.multipart(headers, parts, boundary))
