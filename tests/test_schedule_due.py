@@ -1,0 +1,148 @@
+"""The digest tick against a real database (SQLite and PostgreSQL) with a controlled clock."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from syndicate import subscribers as subs
+from syndicate.clock import FixedClock
+from syndicate.config import Settings
+from syndicate.db import outbox, subscribers
+from syndicate.schedule.due import find_due, groups
+from syndicate.schedule.slots import slot_instant
+from syndicate.schedule.tick import DigestTicker, digest_tick
+from tests.schedule_helpers import editions, record_editions
+
+READERS = [
+    ("lima@example.org", "America/Lima", "09:00"),
+    ("lima-early@example.org", "America/Lima", "02:30"),
+    ("madrid@example.org", "Europe/Madrid", "09:00"),
+    ("madrid-night@example.org", "Europe/Madrid", "02:30"),
+    ("ny@example.org", "America/New_York", "09:00"),
+    ("ny-night@example.org", "America/New_York", "02:30"),
+    ("ny-fold@example.org", "America/New_York", "01:30"),
+]
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def add_readers(engine: Engine, settings: Settings, readers=READERS, status="active") -> None:
+    with engine.begin() as conn:
+        for email, tz, hhmm in readers:
+            item = subs.validate(settings, email, timezone=tz, digest_time=hhmm, status=status)
+            subs.save(conn, item, utc(2026, 1, 1))
+
+
+def run_ticks(
+    engine: Engine, settings: Settings, clock: FixedClock, until: datetime, ticker: DigestTicker
+) -> None:
+    while clock.now() < until:
+        ticker.tick(engine, settings, clock)
+        clock.advance(minutes=10)
+
+
+def sent_at(engine: Engine) -> dict[tuple[str, date], datetime]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(subscribers.c.email, outbox.c.edition_date, outbox.c.created_at).join(
+                outbox, outbox.c.subscriber_id == subscribers.c.id
+            )
+        ).all()
+    return {(email, day): at for email, day, at in rows}
+
+
+@pytest.mark.parametrize(
+    ("start", "days"),
+    [
+        (utc(2026, 3, 7, 12, 0), [date(2026, 3, 8), date(2026, 3, 9)]),  # New York springs forward
+        (utc(2026, 3, 28, 12, 0), [date(2026, 3, 29), date(2026, 3, 30)]),  # Madrid springs forward
+        (utc(2026, 10, 24, 12, 0), [date(2026, 10, 25), date(2026, 10, 26)]),  # Madrid falls back
+        (utc(2026, 10, 31, 12, 0), [date(2026, 11, 1), date(2026, 11, 2)]),  # New York falls back
+    ],
+)
+def test_each_reader_gets_one_edition_per_day_across_dst(
+    engine: Engine, db_settings: Settings, start: datetime, days: list[date]
+) -> None:
+    add_readers(engine, db_settings)
+    clock = FixedClock(start)
+    run_ticks(engine, db_settings, clock, start + timedelta(days=3), DigestTicker(record_editions))
+    counts = Counter(editions(engine))
+    assert set(counts.values()) == {1}  # never twice
+    at = sent_at(engine)
+    for email, tz, hhmm in READERS:
+        for day in days:
+            # Never skipped, and sent within one tick of the (DST-resolved) slot.
+            slot = slot_instant(day, hhmm, tz)
+            assert slot <= at[(email, day)] < slot + timedelta(minutes=10), (email, day)
+
+
+def test_restart_after_a_missed_slot_sends_once_the_same_day(
+    engine: Engine, db_settings: Settings
+) -> None:
+    add_readers(engine, db_settings, READERS[:1])  # Lima, 09:00 = 14:00 UTC
+    clock = FixedClock(utc(2026, 11, 28, 12, 0))
+    run_ticks(engine, db_settings, clock, utc(2026, 11, 28, 13, 0), DigestTicker(record_editions))
+    assert editions(engine) == []
+    # Down from 13:00 to 17:00 UTC: the 14:00 slot passes with nobody running.
+    clock.set(utc(2026, 11, 28, 17, 0))
+    restarted = DigestTicker(record_editions)
+    report = restarted.tick(engine, db_settings, clock)
+    assert report.enqueued == 1
+    assert editions(engine) == [("lima@example.org", date(2026, 11, 28))]
+    # Ticking on, and a second restart, add nothing for that day; the next day comes once.
+    run_ticks(engine, db_settings, clock, utc(2026, 11, 29, 13, 0), restarted)
+    assert digest_tick(engine, db_settings, clock, record_editions).enqueued == 0
+    run_ticks(engine, db_settings, clock, utc(2026, 11, 29, 15, 0), DigestTicker(record_editions))
+    assert editions(engine) == [
+        ("lima@example.org", date(2026, 11, 28)),
+        ("lima@example.org", date(2026, 11, 29)),
+    ]
+
+
+def test_only_active_readers_are_due(engine: Engine, db_settings: Settings) -> None:
+    add_readers(engine, db_settings, READERS[:1])
+    add_readers(engine, db_settings, [("later@example.org", "America/Lima", "09:00")], "pending")
+    with engine.connect() as conn:
+        assert groups(conn) == [("America/Lima", "09:00")]
+        due = find_due(conn, utc(2026, 11, 28, 14, 0))
+        assert [(d.edition_date, len(d.subscriber_ids)) for d in due] == [(date(2026, 11, 28), 1)]
+        assert find_due(conn, utc(2026, 11, 28, 13, 59)) == []
+
+
+def test_a_failed_enqueue_is_tried_again_next_tick(engine: Engine, db_settings: Settings) -> None:
+    add_readers(engine, db_settings, READERS[:1])
+    clock = FixedClock(utc(2026, 11, 28, 14, 5))
+    calls = []
+
+    def broken(*args: object) -> None:
+        calls.append(args)
+        raise RuntimeError("digest step failed")
+
+    ticker = DigestTicker(broken)
+    with pytest.raises(RuntimeError):
+        ticker.tick(engine, db_settings, clock)
+    ticker.enqueue = record_editions
+    clock.advance(seconds=30)
+    assert ticker.tick(engine, db_settings, clock).enqueued == 1
+    assert ticker.tick(engine, db_settings, clock).checked_groups == 0  # remembered as complete
+    assert len(calls) == 1
+
+
+def test_readers_joining_after_their_time_are_picked_up_by_the_recheck(
+    engine: Engine, db_settings: Settings
+) -> None:
+    add_readers(engine, db_settings, READERS[:1])
+    clock = FixedClock(utc(2026, 11, 28, 14, 5))
+    ticker = DigestTicker(record_editions, recheck=timedelta(minutes=10))
+    assert ticker.tick(engine, db_settings, clock).enqueued == 1
+    add_readers(engine, db_settings, [("late@example.org", "America/Lima", "09:00")])
+    clock.advance(minutes=1)
+    assert ticker.tick(engine, db_settings, clock).enqueued == 0
+    clock.advance(minutes=10)
+    assert ticker.tick(engine, db_settings, clock).enqueued == 1
