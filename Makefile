@@ -42,5 +42,9 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks $(BENCH_ARGS)
 
+# docs/digest-*.png: the English sample digest at desktop and phone width (needs chromium).
+screenshots: $(STAMP)
+	sh scripts/screenshots.sh
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -229,8 +229,7 @@ class DigestRenderer:
     def _followed(self, subscriber: Subscriber, t: dict[str, str]) -> str:
         if not subscriber.sections:
             return t["all_sections"]
-        known = set(self.settings.section_slugs)
-        titles = [self.settings.section(s).title for s in subscriber.sections if s in known]
+        titles = [s.title for s in self.settings.sections if s.slug in subscriber.sections]
         return ", ".join(titles) or t["all_sections"]
 
     def _date_header(self, moment: datetime) -> bytes:
