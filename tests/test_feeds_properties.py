@@ -35,6 +35,14 @@ def visible(value: str) -> str:
     return re.sub(r"\s+", " ", text.clean(value)).strip()
 
 
+def as_feedparser_reads(value: str) -> str:
+    """feedparser re-decodes text that looks like UTF-8 read as Latin-1 ("Ã©" -> "é")."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(headline=messy, lede=messy, byline=messy, body=messy, caption=messy)
 def test_any_text_gives_valid_feeds_that_keep_the_words(
@@ -61,7 +69,7 @@ def test_any_text_gives_valid_feeds_that_keep_the_words(
     entry = parse(files["atom.xml"]).find(f"{ATOM}entry")
     item_json = json.loads(files["feed.json"])["items"][0]
     assert item.findtext("title") == entry.findtext(f"{ATOM}title") == item_json["title"] == title
-    assert feedparser.parse(files["atom.xml"]).entries[0].title == title
+    assert feedparser.parse(files["atom.xml"]).entries[0].title == as_feedparser_reads(title)
     author = visible(byline) or "Test News"
     assert item.findtext(f"{DC}creator") == entry.findtext(f"{ATOM}author/{ATOM}name") == author
     assert item_json["authors"] == [{"name": author}]

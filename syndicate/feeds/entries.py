@@ -7,6 +7,7 @@ slipped past import (or an ``Article`` made by hand) cannot break a document.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import mimetypes
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from syndicate import text
-from syndicate.articles import Article, check_url
+from syndicate.articles import Article
 from syndicate.config import ALL_SLUG, Settings
 
 FEED_FILES = ("rss.xml", "atom.xml", "feed.json")
@@ -25,6 +26,8 @@ STYLESHEET = "feed.xsl"
 GENERATOR = "syndicate"
 _SPACE = re.compile(r"\s+")
 _OPAQUE_ID = re.compile(r"^(urn|tag):\S+$")
+# What syndicate.articles.check_url accepts, as one regex (it runs for every entry).
+_HTTP_URL = re.compile(r"^https?://[^\s/?#]+\S*$", re.I)
 _IMAGE_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -106,17 +109,30 @@ class Channel:
 
 def atom_id(guid: str, url: str, first_seen: datetime) -> str:
     """An IRI for Atom's <id>: the guid when it already is one, else a tag: URI."""
-    if check_url(guid) is None or _OPAQUE_ID.match(guid):
+    if _HTTP_URL.match(guid) or _OPAQUE_ID.match(guid):
         return guid
     host = urlsplit(url).hostname or "localhost"
     return f"tag:{host},{first_seen:%Y-%m-%d}:{quote(guid, safe='')}"
 
 
-def to_entry(article: Article, settings: Settings, full_text: bool) -> Entry | None:
+def to_entry(article: Article, settings: Settings) -> Entry | None:
     """Clean one article for the feeds; None when it cannot be shown at all."""
+    home = article.section
+    try:
+        label = line(settings.section(home).title) or home
+    except KeyError:  # a section since removed from the config
+        label = home
+    return _entry(article, settings.feeds.full_text, label, line(settings.site.title))
+
+
+# An article usually sits in two feeds (its section and all), and a poll rebuilds a
+# section when one of its 50 articles changed: cleaning (most of the build time) is
+# pure, so each article's cleaned entry is kept. Article equality covers every field.
+@functools.lru_cache(maxsize=4096)
+def _entry(article: Article, full_text: bool, label: str, site_title: str) -> Entry | None:
     url = line(article.url)
     title = line(article.headline)
-    if check_url(url) or not title:
+    if not _HTTP_URL.match(url) or not title:
         return None
     guid = line(article.guid) or url
     lede = line(article.lede)
@@ -125,15 +141,9 @@ def to_entry(article: Article, settings: Settings, full_text: bool) -> Entry | N
     if not lede and body:
         lede, teaser = text.lede_from_body(body)
     published = feed_time(article.sort_time)
-    updated = max(feed_time(article.updated_at), published)
-    home = article.section
-    try:
-        label = line(settings.section(home).title) or home
-    except KeyError:
-        label = home
     image = None
     image_url = line(article.image_url)
-    if image_url and not check_url(image_url):
+    if image_url and _HTTP_URL.match(image_url):
         image = Image(
             url=image_url,
             type=image_type(image_url),
@@ -148,9 +158,9 @@ def to_entry(article: Article, settings: Settings, full_text: bool) -> Entry | N
         summary=text.with_ellipsis(lede, teaser),
         content_html=body if full_text else "",
         published=published,
-        updated=updated,
-        author=line(article.byline) or line(settings.site.title),
-        category_term=home,
+        updated=max(feed_time(article.updated_at), published),
+        author=line(article.byline) or site_title,
+        category_term=article.section,
         category_label=label,
         image=image,
     )
@@ -164,7 +174,7 @@ def select(
     chosen.sort(key=lambda a: (a.sort_time, a.guid), reverse=True)
     out: list[tuple[Article, Entry]] = []
     for article in chosen:
-        entry = to_entry(article, settings, settings.feeds.full_text)
+        entry = to_entry(article, settings)
         if entry is not None:
             out.append((article, entry))
             if len(out) == settings.feeds.items:

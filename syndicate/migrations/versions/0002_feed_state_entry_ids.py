@@ -1,4 +1,4 @@
-"""feed_state.entry_ids: which articles each published feed holds
+"""feed_state.entry_ids (which articles each published feed holds); feed order index
 
 Revision ID: 0002feeds
 Revises: 0001
@@ -19,8 +19,14 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("feed_state", schema=None) as batch_op:
         batch_op.add_column(sa.Column("entry_ids", sa.Text(), nullable=True))
+    op.create_index(
+        "ix_articles_feed_order",
+        "articles",
+        [sa.text("coalesce(published_at, first_seen_at)"), sa.text("guid")],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_articles_feed_order", table_name="articles")
     with op.batch_alter_table("feed_state", schema=None) as batch_op:
         batch_op.drop_column("entry_ids")
