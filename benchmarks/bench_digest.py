@@ -14,12 +14,20 @@ import tracemalloc
 from datetime import timedelta
 from pathlib import Path
 
-from syndicate import config
+from sqlalchemy import insert
+
+from syndicate import config, store
+from syndicate.articles import parse_json
+from syndicate.clock import FixedClock
+from syndicate.db import subscribers
 from syndicate.digest import DigestRenderer, select_edition
+from syndicate.digest.edition import enqueue_editions
+from syndicate.ingest import upsert
 from tests.conftest import write_config
 from tests.digest_data import NOW, article, subscriber
 
 SUBSCRIBERS = 10_000
+ENQUEUE = 5_000
 SECTIONS = ("world", "politics", "mundo")
 
 
@@ -61,10 +69,57 @@ def peak_memory(settings: config.Settings, count: int) -> int:
         tracemalloc.stop()
 
 
+def enqueue_pass(folder: Path, count: int) -> float:
+    """enqueue_editions end to end on SQLite: read subscribers, select, render, insert rows."""
+    path = write_config(folder, database_url=f"sqlite:///{folder / 'bench.db'}")
+    settings = config.load(path, env={"SYNDICATE_SECRET": "bench-secret"})
+    engine = store.open_engine(settings.database.url)
+    store.migrate(engine)
+    with engine.begin() as conn:
+        upsert(
+            conn,
+            [
+                parse_json(
+                    {
+                        "url": f"https://news.example.org/{i}",
+                        "section": SECTIONS[i % 3],
+                        "headline": f"Story {i}",
+                        "lede": "A lede.",
+                    },
+                    settings,
+                )
+                for i in range(15)
+            ],
+            NOW - timedelta(hours=1),
+        )
+        conn.execute(
+            insert(subscribers),
+            [
+                {
+                    "email": f"r{i}@example.org",
+                    "status": "active",
+                    "all_sections": True,
+                    "timezone": "America/Lima",
+                    "language": "en",
+                    "digest_time": "07:00",
+                    "created_at": NOW,
+                }
+                for i in range(count)
+            ],
+        )
+    started = time.perf_counter()
+    report = enqueue_editions(engine, settings, FixedClock(NOW))
+    seconds = time.perf_counter() - started
+    assert report.queued == count, report
+    engine.dispose()
+    return seconds
+
+
 def run() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = write_config(Path(folder))
         settings = config.load(path, env={"SYNDICATE_SECRET": "bench-secret"})
+        queued = enqueue_pass(Path(folder), ENQUEUE)
     run_pass(settings, 200)  # warm up: compile templates, import modules
     seconds, size = run_pass(settings, SUBSCRIBERS)
     print(
@@ -76,4 +131,8 @@ def run() -> None:
     print(
         f"   peak traced memory: {small / 1e6:.1f} MB for 2,000 subscribers, "
         f"{large / 1e6:.1f} MB for {SUBSCRIBERS:,} (flat: messages are streamed)"
+    )
+    print(
+        f"   enqueue_editions into SQLite, {ENQUEUE:,} subscribers: {queued:.2f} s = "
+        f"{ENQUEUE / queued:,.0f} outbox rows/s"
     )

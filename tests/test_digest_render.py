@@ -6,8 +6,12 @@ import email
 import email.policy
 from datetime import timedelta
 from email.message import EmailMessage
+from html import unescape as html_unescape
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from syndicate import tokens
 from syndicate.digest import (
@@ -187,6 +191,13 @@ def test_unsubscribe_mailto_and_empty_edition(settings):
         DigestRenderer(settings).message(empty, subscriber())
 
 
+def test_article_text_cannot_fill_personal_slots(settings):
+    item = article(1, headline="SYNDICATESLOTunsubscribe_urlX", lede="SYNDICATESLOTemailX")
+    message = parse(render(settings, [item], subscriber()).message)
+    assert content(message, "plain").count("unsubscribe?token=") == 1
+    assert content(message, "plain").count("reader7@example.org") == 1
+
+
 def test_qp_chunks_join_to_the_original_text():
     import quopri
 
@@ -262,3 +273,18 @@ def test_dkim_signature_verifies(settings, tmp_path):
         raw,
         dnsfunc=lambda name, timeout=5: record if name == b"mail._domainkey.example.com." else None,
     )
+
+
+@given(headline=st.text(min_size=1, max_size=300), lede=st.text(max_size=400))
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_text_gives_a_clean_message(settings, headline, lede):
+    from syndicate import text
+
+    item = article(1, headline=headline, lede=lede)
+    message = parse(render(settings, [item], subscriber()).message)
+    shown = text.plain(headline)
+    assert message["Subject"] == text.plain(f"Nov 28: {shown}")
+    if shown:
+        assert shown in html_unescape(content(message, "html"))

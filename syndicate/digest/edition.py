@@ -25,8 +25,14 @@ from syndicate.articles import Article
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.db import articles, outbox, subscribers
-from syndicate.digest.render import DigestRenderer
-from syndicate.digest.selection import Edition, local_date, select_edition, window_start
+from syndicate.digest.render import DigestRenderer, render_web_edition
+from syndicate.digest.selection import (
+    Edition,
+    local_date,
+    select_edition,
+    web_window,
+    window_start,
+)
 from syndicate.errors import InputError
 from syndicate.ingest import load_articles
 from syndicate.subscribers import Subscriber
@@ -67,9 +73,16 @@ def check_dkim(settings: Settings) -> list[str]:
     if any(given) and not all(given):
         return ["[digest] dkim_selector, dkim_domain, dkim_key_file: set all three, or none"]
     try:
-        load_dkim_key(settings)
+        key = load_dkim_key(settings)
     except InputError as exc:
         return [str(exc)]
+    if key is not None:
+        import dkim.crypto
+
+        try:
+            dkim.crypto.parse_pem_private_key(key)
+        except Exception:  # dkimpy raises several kinds for a bad key
+            return [f"[digest] dkim_key_file: {digest.dkim_key_file} is not a PEM RSA private key"]
     return []
 
 
@@ -237,6 +250,14 @@ def enqueue_editions(
                 report.skipped += 1
         del rows
     return report
+
+
+def web_edition_page(engine: Engine, settings: Settings, day: date, now: datetime) -> str:
+    """The HTML page of ``GET /digests/{day}``: every section's articles of that day's edition."""
+    start, end = web_window(settings, day, now)
+    with engine.connect() as conn:
+        candidates = load_candidates(conn, start, end) if start < end else []
+    return render_web_edition(settings, candidates, day, now)
 
 
 def sample_subscriber(settings: Settings) -> Subscriber:

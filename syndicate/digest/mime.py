@@ -120,11 +120,12 @@ class Part:
     chunks: tuple[bytes | str, ...]
 
 
-_SLOT = re.compile(r"SYNDICATESLOT([a-z_]+)X")
+SLOT_PREFIX = "SYNDICATESLOT"
+_SLOT = re.compile(SLOT_PREFIX + r"([a-z_]+)X")
 
 
 def slot_marker(name: str) -> str:
-    return f"SYNDICATESLOT{name}X"
+    return f"{SLOT_PREFIX}{name}X"
 
 
 def prepare_part(content_type: str, rendered: str) -> Part:

@@ -55,20 +55,25 @@ class ArticleView:
     image_credit: str
 
 
+def _plain(value: str | None) -> str:
+    # Article text must never look like a personal slot, or it would be filled in.
+    return text.plain(value).replace(mime.SLOT_PREFIX, "SYNDICATE SLOT")
+
+
 def article_view(article: Article) -> ArticleView:
-    lede = text.plain(article.lede)
+    lede = _plain(article.lede)
     teaser = article.lede_is_teaser
     if len(lede) > LEDE_LIMIT:
         lede, teaser = lede[:LEDE_LIMIT].rsplit(" ", 1)[0], True
     return ArticleView(
-        headline=text.plain(article.headline),
-        url=text.plain(article.url),
+        headline=_plain(article.headline),
+        url=_plain(article.url),
         lede=text.with_ellipsis(lede, teaser),
-        byline=text.plain(article.byline),
-        image_url=text.plain(article.image_url),
-        image_alt=text.plain(article.image_alt),
-        image_caption=text.plain(article.image_caption),
-        image_credit=text.plain(article.image_credit),
+        byline=_plain(article.byline),
+        image_url=_plain(article.image_url),
+        image_alt=_plain(article.image_alt),
+        image_caption=_plain(article.image_caption),
+        image_credit=_plain(article.image_credit),
     )
 
 
@@ -156,7 +161,7 @@ class DigestRenderer:
     ) -> dict[str, Any]:
         t = labels(language)
         site = self.settings.site
-        headlines = [text.plain(a.headline) for _, a in placed[:3]]
+        headlines = [_plain(a.headline) for _, a in placed[:3]]
         preheader = " · ".join(headlines)
         if len(preheader) > PREHEADER_LIMIT:
             preheader = preheader[:PREHEADER_LIMIT].rsplit(" ", 1)[0] + "…"
@@ -210,7 +215,7 @@ class DigestRenderer:
         subject = text.plain(
             subject_template(self.settings, language).render(
                 date=short_date(edition.edition_date, language),
-                top_headline=text.plain(edition.articles[0].headline),
+                top_headline=_plain(edition.articles[0].headline),
                 more=edition.total - 1,
                 count=edition.total,
             )
