@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, func, select
 
+from syndicate import metrics
 from syndicate.articles import Article
 from syndicate.clock import Clock
 from syndicate.config import Settings
@@ -243,11 +244,10 @@ def enqueue_editions(
         with engine.begin() as conn:
             inserted = _insert_ignoring_duplicates(conn, rows)
         report.existing += len(rows) - len(inserted)
-        for _, state in inserted:
-            if state == "queued":
-                report.queued += 1
-            else:
-                report.skipped += 1
+        queued = sum(1 for _, state in inserted if state == "queued")
+        report.queued += queued
+        report.skipped += len(inserted) - queued
+        metrics.DIGESTS.labels(event="queued").inc(queued)
         del rows
     return report
 
