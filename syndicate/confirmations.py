@@ -33,6 +33,9 @@ def confirm_url(settings: Settings, subscriber_id: int, now: datetime) -> str:
 
 def make_sender(settings: Settings) -> Sender:
     # TODO(web): use the delivery area's make_sender once it is on main.
+    from pathlib import Path
+
+    Path(settings.delivery.maildir).parent.mkdir(parents=True, exist_ok=True)
     return MaildirSender(settings.delivery.maildir)
 
 

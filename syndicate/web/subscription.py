@@ -101,7 +101,7 @@ class SubscriptionPages:
             address = normalise_address(email)
         except BadAddress:
             return self._form(request, lang, 400, email=email, chosen=chosen, error="email")
-        if not self.svc.email_limit.allow(address):
+        if not self.svc.email_limit.allow(address.casefold()):
             return self._limited(request, lang)
         try:
             item = subscribers.validate(self.settings, address, chosen, None, lang, None, "pending")

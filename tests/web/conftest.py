@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mailbox
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,16 +41,17 @@ class Web:
         return Path(self.settings.delivery.maildir)
 
     def mails(self, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
-        """Wait for ``count`` messages in the Maildir (confirmations go out after the response)."""
+        """Wait for ``count`` messages in the Maildir, oldest first (they go out after the response)."""
         deadline = time.monotonic() + timeout
         while True:
-            box = mailbox.Maildir(self.maildir, create=True)
-            found = [
-                message_from_bytes(box.get_bytes(key), policy=policy.default)
-                for key in box.iterkeys()
-            ]
-            if len(found) >= count or time.monotonic() > deadline:
-                return found  # type: ignore[return-value]
+            files = sorted(
+                (self.maildir / "new").glob("*"), key=lambda path: path.stat().st_mtime_ns
+            )
+            if len(files) >= count or time.monotonic() > deadline:
+                return [
+                    message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
+                    for path in files
+                ]
             time.sleep(0.05)
 
 
