@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from urllib.parse import urlencode
 
 from sqlalchemy import Engine
@@ -39,29 +37,11 @@ def make_sender(settings: Settings) -> Sender:
     return MaildirSender(settings.delivery.maildir)
 
 
-_SUBJECT = {"en": "Confirm your subscription to {title}", "es": "Confirma tu suscripción a {title}"}
-_BODY = {
-    "en": "Someone, hopefully you, asked to receive the {title} daily digest at this address.\n\n"
-    "Confirm within 7 days by opening this link:\n{url}\n\n"
-    "If it was not you, ignore this message: nothing will be sent.\n",
-    "es": "Alguien, esperamos que tú, pidió recibir el resumen diario de {title} en esta dirección.\n\n"
-    "Confirma en los próximos 7 días abriendo este enlace:\n{url}\n\n"
-    "Si no fuiste tú, ignora este mensaje: no enviaremos nada.\n",
-}
-
-
 def message(settings: Settings, subscriber: Subscriber, url: str, now: datetime) -> bytes:
-    # TODO(web): use the digest area's build_confirmation_message once it is on main.
-    lang = subscriber.language if subscriber.language in _SUBJECT else "en"
-    mail = EmailMessage()
-    mail["From"] = settings.digest.from_
-    mail["To"] = subscriber.email
-    mail["Subject"] = _SUBJECT[lang].format(title=settings.site.title)
-    mail["Date"] = format_datetime(now)
-    mail["Message-ID"] = make_msgid(domain=_bare(settings.digest.from_).rpartition("@")[2])
-    mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(_BODY[lang].format(title=settings.site.title, url=url))
-    return mail.as_bytes(policy=mail.policy.clone(linesep="\r\n"))
+    from syndicate.digest import build_confirmation_message
+    from syndicate.digest.edition import load_dkim_key
+
+    return build_confirmation_message(settings, subscriber, url, now, load_dkim_key(settings))
 
 
 async def send_confirmations(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import zoneinfo
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -14,13 +16,16 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from syndicate import metrics
 from syndicate.clock import Clock
 from syndicate.config import ALL_SLUG, Settings
+from syndicate.db import articles
+from syndicate.digest import render_web_edition, web_window
 from syndicate.errors import InputError
+from syndicate.ingest import load_articles
 from syndicate.transport import Sender
 from syndicate.web.api import ArticlesApi
 from syndicate.web.context import Publisher, Service
@@ -32,6 +37,7 @@ from syndicate.web.ratelimit import RateLimit
 from syndicate.web.subscription import SubscriptionPages
 
 log = logging.getLogger(__name__)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 FEED_FILES = (
     ("rss.xml", "application/rss+xml", "RSS"),
@@ -40,12 +46,10 @@ FEED_FILES = (
 )
 
 
-def default_publisher() -> Publisher | None:
-    # TODO(web): import it directly once the feeds area's publish step is on main.
-    import importlib
+def default_publisher() -> Publisher:
+    from syndicate.feeds import publish
 
-    publish = getattr(importlib.import_module("syndicate.feeds"), "publish", None)
-    return publish if callable(publish) else None
+    return publish
 
 
 class _Site:
@@ -97,6 +101,31 @@ class _Site:
         return self.svc.pages.render(
             request, "feed_links.html", lang, section_name=name, links=links, snippet=snippet
         )
+
+    async def digest(self, request: Request) -> Response:
+        raw = request.path_params["date"]
+        if not _ISO_DATE.fullmatch(raw):
+            raise HTTPException(404)
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            raise HTTPException(404) from None
+        page = await run_in_threadpool(self._edition, day)
+        if page is None:
+            raise HTTPException(404)
+        return HTMLResponse(page, headers={"cache-control": "public, max-age=300"})
+
+    def _edition(self, day: date) -> str | None:
+        """The public edition of ``day``; None for a day that has not begun."""
+        settings, now = self.svc.settings, self.svc.clock.now()
+        start, end = web_window(settings, day, now)
+        if start >= now:
+            return None
+        with self.svc.engine.connect() as conn:
+            found = load_articles(
+                conn, (articles.c.first_seen_at > start) & (articles.c.first_seen_at <= end)
+            )
+        return render_web_edition(settings, found, day, now)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
@@ -168,6 +197,7 @@ def create_app(
         Route("/confirm", forms.confirm, methods=["GET"]),
         Route("/unsubscribe", forms.unsubscribe, methods=["GET", "POST"]),
         Route("/preferences", forms.preferences, methods=["GET", "POST"]),
+        Route("/digests/{date}", site.digest, methods=["GET"]),
         Route("/api/articles", api.post, methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: site.not_found})
