@@ -22,10 +22,9 @@ from starlette.routing import Route
 from syndicate import metrics
 from syndicate.clock import Clock
 from syndicate.config import ALL_SLUG, Settings
-from syndicate.db import articles
-from syndicate.digest import render_web_edition, web_window
+from syndicate.digest import web_window
+from syndicate.digest.edition import web_edition_page
 from syndicate.errors import InputError
-from syndicate.ingest import load_articles
 from syndicate.transport import Sender
 from syndicate.web.api import ArticlesApi
 from syndicate.web.context import Publisher, Service
@@ -118,14 +117,9 @@ class _Site:
     def _edition(self, day: date) -> str | None:
         """The public edition of ``day``; None for a day that has not begun."""
         settings, now = self.svc.settings, self.svc.clock.now()
-        start, end = web_window(settings, day, now)
-        if start >= now:
+        if web_window(settings, day, now)[0] >= now:
             return None
-        with self.svc.engine.connect() as conn:
-            found = load_articles(
-                conn, (articles.c.first_seen_at > start) & (articles.c.first_seen_at <= end)
-            )
-        return render_web_edition(settings, found, day, now)
+        return web_edition_page(self.svc.engine, settings, day, now)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
