@@ -168,3 +168,35 @@ def test_dkim_config_check(tmp_path, settings):
         "cannot read"
         in check_dkim(with_dkim(dkim_key_file=str(tmp_path / "missing.pem"), **full))[0]
     )
+
+
+def test_reader_back_from_a_long_absence_catches_up_alone(engine, db_settings):
+    back = add_reader(engine, db_settings, "back@example.org")
+    fresh = add_reader(engine, db_settings, "fresh@example.org")
+    with engine.begin() as conn:
+        conn.execute(
+            outbox.insert().values(
+                subscriber_id=back,
+                edition_date=date(2026, 11, 25),
+                window_start=NOW - timedelta(days=4),
+                window_end=NOW - timedelta(days=3),
+                state="sent",
+                created_at=NOW - timedelta(days=3),
+            )
+        )
+    add_articles(
+        engine,
+        db_settings,
+        NOW - timedelta(days=2),
+        {"url": "https://news.example.org/old", "headline": "Missed story"},
+    )
+    add_articles(
+        engine,
+        db_settings,
+        NOW - timedelta(hours=1),
+        {"url": "https://news.example.org/new", "headline": "New story"},
+    )
+    enqueue_editions(engine, db_settings, FixedClock(NOW))
+    today = {r.subscriber_id: r for r in rows(engine) if r.edition_date == date(2026, 11, 28)}
+    assert today[back].article_count == 2 and today[back].window_start == NOW - timedelta(days=3)
+    assert today[fresh].article_count == 1 and b"Missed story" not in today[fresh].message

@@ -12,6 +12,7 @@ memory, and each batch is written in one short transaction.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -150,12 +151,22 @@ class _Candidates:
         self.end = end
         self.start: datetime | None = None
         self.items: list[Article] = []
+        self.times: list[datetime] = []
 
-    def since(self, conn: Connection, start: datetime) -> list[Article]:
+    def load(self, conn: Connection, start: datetime) -> None:
         if self.start is None or start < self.start:
-            self.items = load_candidates(conn, start, self.end)
+            self.items = sorted(load_candidates(conn, start, self.end), key=_first_seen)
+            self.times = [a.first_seen_at for a in self.items]
             self.start = start
-        return self.items
+
+    def after(self, start: datetime) -> list[Article]:
+        """Those first seen after ``start``: a slice, so one reader back from a long
+        absence does not make every other reader's selection scan weeks of news."""
+        return self.items[bisect.bisect_right(self.times, start) :]
+
+
+def _first_seen(article: Article) -> datetime:
+    return article.first_seen_at
 
 
 def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> list[Any]:
@@ -231,10 +242,17 @@ def enqueue_editions(
             if not todo:
                 continue
             earliest = min(window_start(previous.get(s.id), now) for s in todo)
-            candidates = pool.since(conn, earliest)
+            pool.load(conn, earliest)
         rows = [
             outbox_row(
-                select_edition(s, candidates, previous.get(s.id), now, settings, days[s.id]),
+                select_edition(
+                    s,
+                    pool.after(window_start(previous.get(s.id), now)),
+                    previous.get(s.id),
+                    now,
+                    settings,
+                    days[s.id],
+                ),
                 s,
                 renderer,
                 now,
