@@ -1,0 +1,104 @@
+"""The service's three steps as callables the scheduler runs, each in a worker thread.
+
+``poll`` and ``digest`` are scheduled jobs: they run only while this process
+holds the scheduler lock. ``deliver`` runs on every process. Each step reads
+the current settings at the start of a run, so a reload applies from the next
+run on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine
+
+from syndicate.clock import Clock
+from syndicate.config import Settings
+from syndicate.schedule.lock import SchedulerLock
+from syndicate.schedule.tick import DigestTicker
+
+log = logging.getLogger("syndicate.run")
+
+# Seconds between digest ticks: a send time is met within this, and a node
+# taking over from a dead scheduler starts within it.
+DIGEST_TICK_SECONDS = 30
+# Seconds between looks at the outbox when it was empty.
+DELIVER_IDLE_SECONDS = 5
+
+
+def _poll_step() -> Callable[[Engine, Settings, Clock], Any] | None:
+    try:
+        from syndicate.feeds.publish import poll
+    except ImportError:
+        return None
+    return poll
+
+
+def _deliver_step() -> Callable[..., Any] | None:
+    try:
+        from syndicate.delivery import deliver_due
+    except ImportError:
+        return None
+    return deliver_due
+
+
+class Jobs:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        clock: Clock,
+        lock: SchedulerLock,
+        ticker: DigestTicker | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.lock = lock
+        self.ticker = ticker or DigestTicker()
+        # Set on shutdown: delivery stops claiming and hands back what it has not started.
+        self.stop_claiming = threading.Event()
+        self._lock_guard = threading.Lock()
+        self.poll_step = _poll_step()
+        self.deliver_step = _deliver_step()
+
+    def is_scheduler(self) -> bool:
+        with self._lock_guard:
+            return self.lock.acquire()
+
+    def poll(self) -> None:
+        if self.poll_step is None or not self.is_scheduler():
+            return
+        report = self.poll_step(self.engine, self.settings, self.clock)
+        for line in getattr(report, "lines", lambda: [])():
+            if not line.endswith(": unchanged"):
+                log.info("feeds: %s", line)
+
+    def digest(self) -> int:
+        """One digest tick; returns how many editions were enqueued."""
+        if not self.is_scheduler():
+            return 0
+        return self.ticker.tick(self.engine, self.settings, self.clock).enqueued
+
+    def deliver(self) -> int:
+        """Send what is due now; returns how many messages were handled."""
+        if self.deliver_step is None or self.stop_claiming.is_set():
+            return 0
+        report = self.deliver_step(
+            self.engine, self.settings, self.clock, stop_event=self.stop_claiming
+        )
+        handled = sum(getattr(report, name, 0) for name in ("sent", "retrying", "failed"))
+        if handled:
+            log.info("deliver: %s", report.summary())
+        return int(handled)
+
+    def missing_steps(self) -> list[str]:
+        missing = []
+        if self.poll_step is None:
+            missing.append("feed polling (syndicate.feeds)")
+        if self.deliver_step is None:
+            missing.append("delivery (syndicate.delivery)")
+        return missing

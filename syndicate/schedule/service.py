@@ -1,0 +1,292 @@
+"""``syndicate run``: the HTTP app and the scheduled steps in one process.
+
+One asyncio loop runs uvicorn and an APScheduler ``AsyncIOScheduler``. The
+steps themselves are blocking (database, files) and run in worker threads, so
+HTTP keeps answering while a digest tick or a poll is busy.
+
+Signals:
+
+- SIGTERM / SIGINT: stop starting jobs, tell delivery to stop claiming (it
+  finishes the messages in flight and hands back the rest), wait for running
+  jobs up to ``grace`` seconds, stop the HTTP server, release the scheduler
+  lock, exit 0. Rows still leased by a job that did not finish in time are
+  taken back by any node once their lease ends, so nothing queued is lost.
+- SIGHUP: load the config file again; when it validates, the jobs and the HTTP
+  app use it from their next run or request, else the old one stays and the
+  error is logged. The database URL and the listen address need a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from syndicate import config
+from syndicate.clock import Clock
+from syndicate.config import Settings
+from syndicate.errors import ConfigError, OperationalError
+from syndicate.schedule.jobs import DELIVER_IDLE_SECONDS, DIGEST_TICK_SECONDS, Jobs
+from syndicate.schedule.lock import lock_for
+
+log = logging.getLogger("syndicate.run")
+
+AppFactory = Callable[[Settings], Callable[..., Awaitable[None]]]
+
+
+class SwappableApp:
+    """An ASGI app whose target can be replaced while serving (config reload)."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+def _quiet_server(server_config: Any) -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        # The service handles signals itself: uvicorn must neither take them
+        # nor raise them again after it stops.
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return Server(server_config)
+
+
+class Service:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        clock: Clock,
+        *,
+        config_path: Path | None,
+        make_app: AppFactory,
+        server_options: dict[str, Any],
+        grace: float = 25.0,
+        jobs: Jobs | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock
+        self.config_path = config_path
+        self.make_app = make_app
+        self.server_options = server_options
+        self.grace = grace
+        self.jobs = jobs or Jobs(engine, settings, clock, lock_for(engine))
+        self.stopping: asyncio.Event | None = None
+        self.scheduler: Any = None
+        self.front = SwappableApp(make_app(settings))
+        self._running: set[asyncio.Task[Any]] = set()
+
+    # -- jobs -------------------------------------------------------------------------
+
+    async def _in_thread(self, name: str, step: Callable[[], Any]) -> Any:
+        if self.stopping is None or self.stopping.is_set():
+            return None  # a run the scheduler fired just as shutdown began
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            return await asyncio.to_thread(step)
+        except Exception as exc:  # one failed run must not stop the service
+            log.error(
+                "%s failed: %s: %s",
+                name,
+                exc.__class__.__name__,
+                exc,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            return None
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def poll_job(self) -> None:
+        await self._in_thread("poll", self.jobs.poll)
+
+    async def digest_job(self) -> None:
+        enqueued = await self._in_thread("digest tick", self.jobs.digest)
+        if enqueued:
+            self.wake_delivery()
+
+    async def deliver_job(self) -> None:
+        await self._in_thread("deliver", self.jobs.deliver)
+
+    def wake_delivery(self) -> None:
+        job = self.scheduler.get_job("deliver") if self.scheduler else None
+        if job is not None and not self.jobs.stop_claiming.is_set():
+            job.modify(next_run_time=datetime.now(UTC))
+
+    def _start_scheduler(self, loop: asyncio.AbstractEventLoop) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        scheduler = AsyncIOScheduler(
+            event_loop=loop,
+            timezone=UTC,
+            # One run of a job at a time; runs missed while busy or down are merged
+            # into one, and a run later than its grace is dropped (the next comes soon).
+            job_defaults={"max_instances": 1, "coalesce": True},
+        )
+        now = datetime.now(UTC)
+        poll_seconds = self.settings.schedule.poll_seconds
+        scheduler.add_job(
+            self.poll_job,
+            "interval",
+            seconds=poll_seconds,
+            id="poll",
+            next_run_time=now,
+            misfire_grace_time=poll_seconds,
+        )
+        scheduler.add_job(
+            self.digest_job,
+            "interval",
+            seconds=DIGEST_TICK_SECONDS,
+            id="digest",
+            next_run_time=now,
+            misfire_grace_time=DIGEST_TICK_SECONDS,
+        )
+        scheduler.add_job(
+            self.deliver_job,
+            "interval",
+            seconds=DELIVER_IDLE_SECONDS,
+            id="deliver",
+            next_run_time=now,
+            misfire_grace_time=DIGEST_TICK_SECONDS,
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+
+    # -- signals ----------------------------------------------------------------------
+
+    def request_stop(self, signum: int) -> None:
+        if self.stopping is None:
+            return
+        name = signal.Signals(signum).name
+        if self.stopping.is_set():
+            log.error(
+                "%s received again: exiting now; leased rows return when their lease ends", name
+            )
+            _exit_now(1)
+        log.info("%s received: shutting down", name)
+        self.jobs.stop_claiming.set()
+        self.stopping.set()
+
+    def reload(self) -> bool:
+        """Load the config file again; keep the old settings when it does not validate."""
+        try:
+            fresh = config.load(self.config_path)
+            app = self.make_app(fresh)
+        except ConfigError as exc:
+            log.error("config reload failed, keeping the running config: %s", exc)
+            return False
+        except Exception as exc:
+            log.error(
+                "config reload failed, keeping the running config: %s: %s",
+                exc.__class__.__name__,
+                exc,
+            )
+            return False
+        old = self.settings
+        if fresh.database.url != old.database.url:
+            log.warning("config reload: the new database URL takes effect after a restart")
+        if (fresh.server.host, fresh.server.port) != (old.server.host, old.server.port):
+            log.warning("config reload: the new listen address takes effect after a restart")
+        self.settings = fresh
+        self.jobs.settings = fresh
+        self.front.app = app
+        if self.scheduler is not None and fresh.schedule.poll_seconds != old.schedule.poll_seconds:
+            seconds = fresh.schedule.poll_seconds
+            self.scheduler.reschedule_job("poll", trigger="interval", seconds=seconds)
+        log.info("config reloaded from %s", fresh.source)
+        return True
+
+    # -- the whole run ----------------------------------------------------------------
+
+    async def run(self) -> int:
+        import uvicorn
+
+        loop = asyncio.get_running_loop()
+        self.stopping = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.request_stop, signum)
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        for missing in self.jobs.missing_steps():
+            log.warning("%s is not in this build: that step is not scheduled", missing)
+
+        server = _quiet_server(uvicorn.Config(self.front, **self.server_options))
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                break
+            await asyncio.sleep(0.05)
+        if not server.started:
+            await self._finish_serving(serving)
+            raise OperationalError(
+                f"could not listen on {self.server_options['host']}:{self.server_options['port']}",
+                hint="pick a free [server] port, or stop what is using it",
+            )
+        for bound in server.servers:
+            for sock in bound.sockets:
+                host, port = sock.getsockname()[:2]
+                log.info("listening on http://%s:%s", host, port)
+        self._start_scheduler(loop)
+        stop_waiter = asyncio.create_task(self.stopping.wait())
+        await asyncio.wait({serving, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
+        stop_waiter.cancel()
+        clean = await self._shutdown(server, serving)
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(signum)
+        return 0 if clean else 1
+
+    async def _finish_serving(self, serving: asyncio.Task[Any]) -> None:
+        with contextlib.suppress(BaseException):
+            await serving
+
+    async def _shutdown(self, server: Any, serving: asyncio.Task[Any]) -> bool:
+        assert self.stopping is not None
+        self.stopping.set()
+        self.jobs.stop_claiming.set()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        clean = True
+        running = set(self._running)
+        if running:
+            log.info("waiting up to %.0f s for %d running job(s)", self.grace, len(running))
+            _, pending = await asyncio.wait(running, timeout=self.grace)
+            if pending:
+                clean = False
+                log.error(
+                    "%d job(s) still running after %.0f s; their leased rows return to the "
+                    "queue when the lease ends",
+                    len(pending),
+                    self.grace,
+                )
+        server.should_exit = True
+        await self._finish_serving(serving)
+        await asyncio.to_thread(self.jobs.lock.release)
+        log.info("stopped" if clean else "stopped with jobs unfinished")
+        if not clean:
+            # The unfinished job threads would hold the interpreter's exit forever.
+            _exit_now(1)
+        return clean
+
+
+def _exit_now(code: int) -> None:
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
