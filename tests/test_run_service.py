@@ -96,4 +96,3 @@ def test_refuses_a_database_that_is_not_initialised(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "syndicate init" in done.stderr
-
