@@ -42,9 +42,11 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks $(BENCH_ARGS)
 
-# docs/digest-*.png: the English sample digest at desktop and phone width (needs chromium).
+# docs/digest-*.png: the English sample digest at desktop and phone width;
+# docs/feed-world.png: the World feed in a browser through feed.xsl (needs chromium).
 screenshots: $(STAMP)
 	sh scripts/screenshots.sh
+	sh scripts/feed-screenshot.sh
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

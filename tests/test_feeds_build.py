@@ -8,9 +8,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from lxml import etree
 
 from syndicate import config
 from syndicate.feeds import build_section_feeds
+from syndicate.feeds.files import STYLESHEET_SOURCE
 from tests.conftest import write_config
 from tests.feed_rules import ATOM, CONTENT, DC, MEDIA, all_problems, feedparser_images, parse
 from tests.feeds_data import FIXED, make_article, sample_articles
@@ -254,3 +256,49 @@ def test_summary_only_when_full_text_is_off(tmp_path: Path) -> None:
     assert b"Body of story" not in files["rss.xml"] + files["atom.xml"] + files["feed.json"]
     assert json.loads(files["feed.json"])["items"][0]["content_text"] == "Lede of story 1."
     assert all_problems(files) == []
+
+
+def test_entry_times_and_a_bare_headline(settings: config.Settings) -> None:
+    imported = FIXED - timedelta(hours=1)
+    never_edited = make_article(
+        1,
+        lede="",
+        body="",
+        published_at=FIXED - timedelta(days=2),
+        first_seen_at=imported,
+        updated_at=imported,  # the store's import stamp: no real edit
+    )
+    edited = make_article(
+        2,
+        first_seen_at=imported,
+        published_at=None,
+        updated_at=imported + timedelta(minutes=3, microseconds=250),
+    )
+    files = build_section_feeds(settings, "world", [never_edited, edited], FIXED)
+    entries = parse(files["atom.xml"]).findall(f"{ATOM}entry")
+    assert entries[0].findtext(f"{ATOM}published") == "2026-11-28T11:00:00+00:00"
+    assert entries[0].findtext(f"{ATOM}updated") == "2026-11-28T11:03:00.000250+00:00"
+    assert entries[1].findtext(f"{ATOM}updated") == "2026-11-26T12:00:00+00:00"
+    # No lede and no body: Atom still gets some text (the headline) as the summary.
+    assert entries[1].findtext(f"{ATOM}summary") == "Headline 1"
+    assert all_problems(files) == []
+
+
+@pytest.mark.parametrize("name", ["rss.xml", "atom.xml"])
+def test_stylesheet_turns_the_feed_into_a_readable_page(
+    settings: config.Settings, name: str
+) -> None:
+    articles = [*golden_articles(), make_article(4, lede="Tom & Jerry <3 &amp;")]
+    files = build_section_feeds(settings, "world", articles, FIXED)
+    transform = etree.XSLT(etree.parse(str(STYLESHEET_SOURCE)))
+    page = str(transform(parse(files[name]).getroottree()))
+    assert "<h1>Test News: World</h1>" in page
+    assert "This is a web feed." in page
+    assert f"https://feeds.example.org/feeds/world/{name}" in page
+    assert '<a href="https://news.example.org/world/story-1">' in page
+    # Escaped once for HTML, whichever way the feed carried the text.
+    assert "Budget &amp; deficit: what &lt;changes&gt;" in page
+    assert "Tom &amp; Jerry &lt;3 &amp;amp;" in page
+    assert page.count("<article>") == 4
+    assert 'src="https://images.example.org/2026/11/ports.png"' in page
+    assert "walked out when…" in page

@@ -49,7 +49,9 @@ def line(value: str | None) -> str:
 
 
 def feed_time(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(microsecond=0)
+    # Sub-second digits stay: articles imported together differ only there, and
+    # Atom readers (and the W3C validator) expect distinct entry times.
+    return moment.astimezone(UTC)
 
 
 def image_type(url: str) -> str:
@@ -141,6 +143,10 @@ def _entry(article: Article, full_text: bool, label: str, site_title: str) -> En
     if not lede and body:
         lede, teaser = text.lede_from_body(body)
     published = feed_time(article.sort_time)
+    # The store stamps updated_at with the import time when the source gives none; an
+    # article never edited since is as new as its publication.
+    edited = article.updated_at != article.first_seen_at
+    updated = max(feed_time(article.updated_at), published) if edited else published
     image = None
     image_url = line(article.image_url)
     if image_url and _HTTP_URL.match(image_url):
@@ -155,10 +161,11 @@ def _entry(article: Article, full_text: bool, label: str, site_title: str) -> En
         atom_id=atom_id(guid, url, feed_time(article.first_seen_at)),
         url=url,
         title=title,
-        summary=text.with_ellipsis(lede, teaser),
+        # Atom wants some text in every entry: a bare headline repeats as its summary.
+        summary=text.with_ellipsis(lede, teaser) or ("" if body else title),
         content_html=body if full_text else "",
         published=published,
-        updated=max(feed_time(article.updated_at), published),
+        updated=updated,
         author=line(article.byline) or site_title,
         category_term=article.section,
         category_label=label,

@@ -72,8 +72,42 @@
           <xsl:text> · </xsl:text>
           <xsl:value-of select="pubDate | atom:published"/>
         </p>
-        <p class="summary"><xsl:value-of select="atom:summary | description"/></p>
+        <p class="summary">
+          <xsl:value-of select="atom:summary"/>
+          <xsl:call-template name="unescape">
+            <xsl:with-param name="text" select="description"/>
+          </xsl:call-template>
+        </p>
       </div>
     </article>
+  </xsl:template>
+
+  <!-- RSS <description> is HTML: syndicate writes it as escaped plain text, so undo
+       the three escapes it uses (&amp; &lt; &gt;) to show the words themselves. -->
+  <xsl:template name="unescape">
+    <xsl:param name="text"/>
+    <xsl:choose>
+      <xsl:when test="contains($text, '&amp;')">
+        <xsl:value-of select="substring-before($text, '&amp;')"/>
+        <xsl:variable name="rest" select="substring-after($text, '&amp;')"/>
+        <xsl:choose>
+          <xsl:when test="starts-with($rest, 'amp;')">&amp;</xsl:when>
+          <xsl:when test="starts-with($rest, 'lt;')">&lt;</xsl:when>
+          <xsl:when test="starts-with($rest, 'gt;')">&gt;</xsl:when>
+          <xsl:otherwise>&amp;</xsl:otherwise>
+        </xsl:choose>
+        <xsl:call-template name="unescape">
+          <xsl:with-param name="text">
+            <xsl:choose>
+              <xsl:when test="starts-with($rest, 'amp;') or starts-with($rest, 'lt;') or starts-with($rest, 'gt;')">
+                <xsl:value-of select="substring-after($rest, ';')"/>
+              </xsl:when>
+              <xsl:otherwise><xsl:value-of select="$rest"/></xsl:otherwise>
+            </xsl:choose>
+          </xsl:with-param>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise><xsl:value-of select="$text"/></xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 </xsl:stylesheet>
