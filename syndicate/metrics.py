@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,16 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 FEEDS_BUILT = Counter(
     "syndicate_feeds_built", "Section feeds rebuilt and published by this process", registry=None
 )
-FEED_REQUESTS = Counter(
-    "syndicate_feed_requests",
-    "Feed file requests answered, by status code",
-    ["code"],
-    registry=None,
-)
-# Children resolved once: a labels() lookup per poll would cost more than the poll.
-FEED_REQUESTS_200 = FEED_REQUESTS.labels(code="200")
-FEED_REQUESTS_304 = FEED_REQUESTS.labels(code="304")
-FEED_REQUESTS_404 = FEED_REQUESTS.labels(code="404")
+# Feed answers by code (200, 304, 404): plain integers bumped by the event loop's one
+# thread, because a Counter's lock would cost a fifth of a 304. Read at scrape time.
+FEED_REQUEST_CODES = ("200", "304", "404")
+FEED_REQUEST_COUNTS = [0, 0, 0]
 ARTICLES_INGESTED = Counter(
     "syndicate_articles_ingested",
     "Articles received by the ingest API, by outcome",
@@ -48,7 +42,6 @@ DIGESTS = Counter(
 
 _PROCESS_METRICS = (
     FEEDS_BUILT,
-    FEED_REQUESTS,
     ARTICLES_INGESTED,
     CONFIRMATIONS_SENT,
     DIGESTS,
@@ -101,9 +94,22 @@ class StoreCollector(Collector):
         yield built
 
 
+class FeedRequestCollector(Collector):
+    def collect(self) -> Iterator[Any]:
+        family = CounterMetricFamily(
+            "syndicate_feed_requests",
+            "Feed file requests answered, by status code",
+            labels=["code"],
+        )
+        for code, count in zip(FEED_REQUEST_CODES, FEED_REQUEST_COUNTS, strict=True):
+            family.add_metric([code], count)
+        yield family
+
+
 def registry_for(engine: Engine) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     for collector in _PROCESS_METRICS:
         registry.register(collector)
+    registry.register(FeedRequestCollector())
     registry.register(StoreCollector(engine))
     return registry

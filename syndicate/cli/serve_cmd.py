@@ -40,7 +40,9 @@ def server_options(host: str, port: int, verbose: bool = False) -> dict:
         "access_log": verbose,
         "ws": "none",
         "lifespan": "off",
-        "proxy_headers": True,
+        # Only the subscribe form needs the reader's address behind a proxy, and reads
+        # X-Forwarded-For itself; rewriting every request would slow each feed poll.
+        "proxy_headers": False,
         "server_header": False,
     }
 

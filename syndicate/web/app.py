@@ -131,6 +131,27 @@ class _Site:
         )
 
 
+class ServiceApp(Starlette):
+    """Starlette, with feed files dispatched straight to their endpoint.
+
+    Polls are most of the traffic; skipping the middleware stack and the route
+    scan for them roughly doubles the rate. The route table still lists
+    ``/feeds/{path:path}``, which serves whatever the shortcut does not take.
+    """
+
+    feed_files: FeedFiles
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            path: str = scope["path"]
+            if path.startswith("/feeds/") and not path.endswith("/"):
+                scope["app"] = self
+                scope["path_params"] = {"path": path[7:]}
+                await self.feed_files(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
 def _attr(value: str) -> str:
     return (
         value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
@@ -181,12 +202,13 @@ def create_app(
     site = _Site(svc, metrics.registry_for(engine))
     forms = SubscriptionPages(svc)
     api = ArticlesApi(svc)
+    feed_files = FeedFiles(cache)
     routes = [
         Route("/", site.home, methods=["GET"]),
         Route("/healthz", site.healthz, methods=["GET"]),
         Route("/metrics", site.metrics, methods=["GET"]),
         Route("/feeds/{section}/", site.feed_links, methods=["GET"]),
-        Route("/feeds/{path:path}", FeedFiles(cache)),
+        Route("/feeds/{path:path}", feed_files),
         Route("/subscribe", forms.subscribe, methods=["GET", "POST"]),
         Route("/confirm", forms.confirm, methods=["GET"]),
         Route("/unsubscribe", forms.unsubscribe, methods=["GET", "POST"]),
@@ -194,7 +216,8 @@ def create_app(
         Route("/digests/{date}", site.digest, methods=["GET"]),
         Route("/api/articles", api.post, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: site.not_found})
+    app = ServiceApp(routes=routes, exception_handlers={HTTPException: site.not_found})
+    app.feed_files = feed_files
     app.state.service = svc
     app.state.feeds = cache
     app.state.republish = api.republish

@@ -53,6 +53,7 @@ class FeedFile:
     stamp: tuple[int, int, int]  # (mtime_ns, size, inode): changes when the file is replaced
     # Raw ASGI header lists, built once: [plain 200, gzip 200, plain 304, gzip 304].
     headers: tuple[list[tuple[bytes, bytes]], ...]
+    tags: frozenset[bytes]  # both ETags as sent, for the common exact-match revalidation
 
     @classmethod
     def load(
@@ -96,6 +97,7 @@ class FeedFile:
             media_type=kind,
             stamp=stamp,
             headers=(plain, zipped, common(etag), common(gzip_etag)),
+            tags=frozenset((etag.encode(), gzip_etag.encode())),
         )
 
 

@@ -25,6 +25,19 @@ _NOT_ALLOWED_HEADERS = [
 ]
 
 
+_GZIP_ANSWERS: dict[bytes, bool] = {}
+
+
+def _gzip_ok(header: bytes) -> bool:
+    """accepts_gzip, remembered: clients send a handful of distinct Accept-Encoding values."""
+    known = _GZIP_ANSWERS.get(header)
+    if known is None:
+        known = accepts_gzip(header.decode("latin-1"))
+        if len(_GZIP_ANSWERS) < 256:
+            _GZIP_ANSWERS[header] = known
+    return known
+
+
 def accepts_gzip(value: str) -> bool:
     """True when Accept-Encoding allows gzip (``gzip``, ``x-gzip`` or ``*`` with q > 0)."""
     for part in value.split(","):
@@ -85,28 +98,31 @@ class FeedFiles:
             return
         file = None if ".." in path or "\\" in path else self.cache.get(path)
         if file is None:
-            metrics.FEED_REQUESTS_404.inc()
+            metrics.FEED_REQUEST_COUNTS[2] += 1
             await _respond(send, 404, _NOT_FOUND_HEADERS, b"" if method == "HEAD" else _NOT_FOUND)
             return
         none_match = modified_since = encoding = None
         for key, value in scope["headers"]:
             if key == b"if-none-match":
-                none_match = value.decode("latin-1")
+                none_match = value
             elif key == b"if-modified-since":
-                modified_since = value.decode("latin-1")
+                modified_since = value
             elif key == b"accept-encoding":
-                encoding = value.decode("latin-1")
-        zipped = encoding is not None and accepts_gzip(encoding)
+                encoding = value
+        zipped = encoding is not None and _gzip_ok(encoding)
         # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
         if none_match is not None:
-            unchanged = etag_matches(none_match, file)
+            # Most revalidations send back exactly the tag we gave: compare bytes first.
+            unchanged = none_match in file.tags or etag_matches(none_match.decode("latin-1"), file)
         else:
-            unchanged = modified_since is not None and not_modified_since(modified_since, file)
+            unchanged = modified_since is not None and not_modified_since(
+                modified_since.decode("latin-1"), file
+            )
         if unchanged:
-            metrics.FEED_REQUESTS_304.inc()
+            metrics.FEED_REQUEST_COUNTS[1] += 1
             await _respond(send, 304, file.headers[3 if zipped else 2], b"")
             return
-        metrics.FEED_REQUESTS_200.inc()
+        metrics.FEED_REQUEST_COUNTS[0] += 1
         body = b"" if method == "HEAD" else (file.gzipped if zipped else file.body)
         await _respond(send, 200, file.headers[1 if zipped else 0], body)
 

@@ -31,6 +31,22 @@ log = logging.getLogger(__name__)
 ONE_CLICK = "One-Click"
 
 
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+def client_address(request: Request) -> str:
+    """The reader's address: a reverse proxy on this machine names it in X-Forwarded-For.
+
+    Only a proxy on loopback is believed, and only the entry it added (the last),
+    since earlier entries come from the client and can say anything.
+    """
+    peer = request.client.host if request.client else "unknown"
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if peer in LOOPBACK and forwarded:
+        return forwarded.split(",")[-1].strip() or peer
+    return peer
+
+
 class SubscriptionPages:
     def __init__(self, svc: Service) -> None:
         self.svc = svc
@@ -94,7 +110,7 @@ class SubscriptionPages:
         lang = chosen_lang if chosen_lang in LANGUAGES else lang
         email = str(form.get("email", ""))
         chosen = [str(s) for s in form.getlist("sections")]
-        client = request.client.host if request.client else "unknown"
+        client = client_address(request)
         if not self.svc.client_limit.allow(client):
             return self._limited(request, lang)
         try:

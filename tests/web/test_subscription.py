@@ -225,6 +225,16 @@ def test_rate_limit_per_client(start_web) -> None:
     assert subscribe(web, "reader3@example.com").status_code == 200
 
 
+def test_behind_a_local_proxy_each_reader_has_their_own_limit(start_web) -> None:
+    web = start_web(subscribe_limit=(1, 600.0))
+    for n, address in enumerate(("203.0.113.7", "203.0.113.8")):
+        web.http.headers["x-forwarded-for"] = f"10.0.0.1, {address}"
+        assert subscribe(web, f"reader{n}@example.com").status_code == 200
+    # The proxy's entry is the last one; what a client wrote before it is not trusted.
+    web.http.headers["x-forwarded-for"] = "198.51.100.1, 203.0.113.8"
+    assert subscribe(web, "reader9@example.com").status_code == 429
+
+
 def test_rate_limit_per_address(start_web) -> None:
     web = start_web(email_limit=(2, 3600.0))
     answers = [subscribe(web, "ana@example.com").status_code for _ in range(3)]
