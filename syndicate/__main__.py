@@ -1,3 +1,5 @@
 from syndicate.cli import main
 
-main()
+# Guarded: worker processes (multiprocessing "spawn") import this module again.
+if __name__ == "__main__":
+    main()

@@ -173,6 +173,7 @@ class DeliverySettings(_Table):
     batch_size: int = Field(200, ge=1, le=10000)
     lease_seconds: int = Field(300, ge=10)
     timeout_seconds: float = Field(30.0, gt=0)
+    bounce_after: int = Field(3, ge=1, le=100)
 
     @field_validator("rate_per_second", "retry_after_seconds", "timeout_seconds", mode="before")
     @classmethod
@@ -187,6 +188,7 @@ class SmtpSettings(_Table):
     tls: bool = False
     username: str = ""
     password_env: str = "SYNDICATE_SMTP_PASSWORD"
+    ca_file: str = ""
 
 
 class ServerSettings(_Table):
@@ -321,6 +323,13 @@ def from_mapping(
             ),
             "delivery": settings.delivery.model_copy(
                 update={"maildir": str(_resolve(base_dir, settings.delivery.maildir))}
+            ),
+            "smtp": settings.smtp.model_copy(
+                update={
+                    "ca_file": str(_resolve(base_dir, settings.smtp.ca_file))
+                    if settings.smtp.ca_file
+                    else ""
+                }
             ),
             "digest": settings.digest.model_copy(
                 update={

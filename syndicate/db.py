@@ -147,6 +147,9 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime()),
     Column("lease_until", UTCDateTime()),
+    # host:pid:run of the worker holding the lease, so a restart on the same host
+    # can take back the rows of a worker that died without waiting for the lease.
+    Column("claimed_by", String(128)),
     Column("last_reply", Text),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime()),

@@ -11,7 +11,10 @@ import mailbox
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from syndicate.config import Settings
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,15 @@ class TemporaryFailure(DeliveryError):
 
 
 class PermanentFailure(DeliveryError):
-    """5xx for this recipient: do not try again."""
+    """5xx for this recipient: do not try again.
+
+    ``bounce`` says the refusal was about the address itself (it counts towards
+    marking the subscriber bounced), not about this one message.
+    """
+
+    def __init__(self, reply: str, bounce: bool = True) -> None:
+        super().__init__(reply)
+        self.bounce = bounce
 
 
 class Sender(Protocol):
@@ -62,3 +73,16 @@ class MaildirSender:
 
     async def close(self) -> None:
         return None
+
+
+def make_sender(settings: Settings, rate_per_second: float | None = None) -> Sender:
+    """The sender ``[delivery] transport`` names. Close it when done (``await sender.close()``).
+
+    ``rate_per_second`` overrides ``[delivery] rate_per_second`` (worker processes
+    each take their share of it).
+    """
+    if settings.delivery.transport == "maildir":
+        return MaildirSender(settings.delivery.maildir)
+    from syndicate.smtp import SmtpPool
+
+    return SmtpPool.from_settings(settings, rate_per_second=rate_per_second)

@@ -124,6 +124,16 @@ def status(rt: Runtime) -> None:
     console.line("outbox:" + ("" if by_edition else " empty"))
     for edition in list(by_edition)[:7]:
         console.line(f"  {edition}: {', '.join(by_edition[edition])}")
+    if by_edition:
+        from syndicate.delivery.outbox import backlog
+
+        left = backlog(engine, rt.clock.now())
+        if left.unfinished:
+            when = f", next attempt at {left.next_at:%Y-%m-%d %H:%M:%S} UTC" if left.next_at else ""
+            console.line(
+                f"  to deliver: {left.due} due now, {left.sending} being sent, "
+                f"{left.unfinished - left.due - left.sending} waiting{when}"
+            )
     if failures:
         from syndicate.addresses import mask
 

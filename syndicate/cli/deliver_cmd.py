@@ -1,0 +1,106 @@
+"""deliver: drain the outbox (``digest send`` runs the same after enqueueing)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from syndicate import console
+from syndicate.cli import cli
+from syndicate.cli.basics import CONFIG_CHECKS, pass_runtime
+from syndicate.config import Settings
+from syndicate.delivery import DeliveryReport, deliver_due
+from syndicate.delivery.outbox import backlog
+from syndicate.runtime import Runtime
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """First Ctrl-C or SIGTERM: finish the messages in flight and hand the rest back.
+    A second Ctrl-C interrupts at once."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        stop.set()
+        console.problem("stopping: finishing messages in flight (Ctrl-C again to abort)")
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def deliver_with_console(rt: Runtime, until_empty: bool) -> DeliveryReport:
+    """Run delivery with a progress bar on a terminal; print the summary line."""
+    engine = rt.ready_engine()
+    total = backlog(engine, rt.clock.now()).due
+    with _stop_on_signals() as stop, console.progress("delivering", total or None) as update:
+
+        def on_progress(report: DeliveryReport) -> None:
+            update(
+                report.sent + report.failed + report.skipped,
+                f"sent {report.sent} · retrying {report.retrying} · failed {report.failed}"
+                f" · {report.rate:.0f}/s",
+            )
+
+        report = deliver_due(
+            engine,
+            rt.settings,
+            rt.clock,
+            until_empty=until_empty,
+            stop_event=stop,
+            on_progress=on_progress,
+        )
+    console.line(report.summary())
+    return report
+
+
+@cli.command()
+@click.option(
+    "--until-empty",
+    is_flag=True,
+    help="Keep going, waiting for retries, until nothing is queued or retrying.",
+)
+@pass_runtime
+def deliver(rt: Runtime, until_empty: bool) -> None:
+    """Send every due outbox row once and report what happened."""
+    report = deliver_with_console(rt, until_empty)
+    if report.stopped:
+        raise SystemExit(1)
+
+
+def _check_smtp(settings: Settings) -> list[str]:
+    if settings.delivery.transport != "smtp":
+        return []
+    problems = []
+    smtp = settings.smtp
+    if smtp.username and not settings.smtp_password.get_secret_value():
+        problems.append(
+            f"[smtp] username is set but the environment variable {smtp.password_env} is empty; "
+            "set it to the SMTP password"
+        )
+    if smtp.tls and smtp.starttls:
+        problems.append(
+            "[smtp] tls and starttls are both true; use tls for port 465, starttls for 587"
+        )
+    if smtp.ca_file:
+        from pathlib import Path
+
+        if not Path(smtp.ca_file).is_file():
+            problems.append(f"[smtp] ca_file: no such file {smtp.ca_file!r}")
+    return problems
+
+
+CONFIG_CHECKS.append(_check_smtp)

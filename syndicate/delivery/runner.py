@@ -1,0 +1,342 @@
+"""One delivery run in one process: a feeder claims rows, lanes send them, a recorder
+writes the outcomes.
+
+Each lane waits until its message's outcome is committed before it sends the
+next one, so a crash can leave at most one accepted-but-unrecorded message per
+lane (= per SMTP connection): those are the only possible duplicates, and they
+carry the same ``Message-ID``. Outcomes of all lanes are committed together
+(group commit), which keeps the database off the critical path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from syndicate.addresses import mask
+from syndicate.clock import Clock
+from syndicate.config import Settings
+from syndicate.delivery import outbox
+from syndicate.delivery.outbox import Claimed, Outcome
+from syndicate.transport import Envelope, PermanentFailure, Sender, TemporaryFailure, make_sender
+
+log = logging.getLogger("syndicate.delivery")
+
+# How long the feeder idles between looks at a full queue or an empty outbox.
+POLL_SECONDS = 0.01
+# How often a run that only waits for other workers' rows looks again.
+OTHERS_POLL_SECONDS = 1.0
+# Longest single sleep while waiting for a retry, so a stop request is seen quickly.
+WAIT_SLICE = 0.5
+
+
+class StopFlag(Protocol):
+    def is_set(self) -> bool: ...
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0  # temporary failures, each scheduling another attempt
+    failed: int = 0
+    skipped: int = 0  # subscriber no longer active at claim time
+    released: int = 0  # claimed, then handed back untried on stop
+    seconds: float = 0.0
+    stopped: bool = False
+    waiting: int = 0  # rows still queued, retrying or sending when the run ended
+    next_at: datetime | None = None
+    started: float = field(default_factory=time.monotonic, repr=False)
+
+    @property
+    def rate(self) -> float:
+        elapsed = self.seconds or (time.monotonic() - self.started)
+        return self.sent / elapsed if elapsed > 0 else 0.0
+
+    def merge(self, other: DeliveryReport) -> None:
+        for name in ("sent", "retrying", "failed", "skipped", "released"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.stopped = self.stopped or other.stopped
+
+    def summary(self) -> str:
+        text = (
+            f"{self.sent} sent, {self.failed} failed, {self.skipped} skipped, "
+            f"{self.retrying} retries scheduled ({self.seconds:.1f} s, {self.rate:.1f}/s)"
+        )
+        if self.stopped:
+            text += f"; stopped early, {self.released} handed back"
+        if self.waiting:
+            when = f", next attempt at {self.next_at:%Y-%m-%d %H:%M:%S} UTC" if self.next_at else ""
+            text += f"; {self.waiting} still waiting{when}"
+        return text
+
+
+Progress = Callable[[DeliveryReport], None]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class _Recorder:
+    """Collects outcomes from every lane and commits whatever has piled up in one go."""
+
+    def __init__(self, write: Callable[[list[Outcome]], list[Outcome]]) -> None:
+        self._write = write
+        self._pending: list[tuple[Outcome, asyncio.Future[Outcome]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def record(self, outcome: Outcome) -> Outcome:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((outcome, future))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                results = await asyncio.to_thread(self._write, [item for item, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+
+class _Run:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        clock: Clock,
+        sender: Sender,
+        until_empty: bool,
+        stop: StopFlag | None,
+        on_progress: Progress | None,
+        sleep: Sleep | None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.delivery = settings.delivery
+        self.clock = clock
+        self.sender = sender
+        self.until_empty = until_empty
+        self.stop = stop
+        self.on_progress = on_progress
+        self.sleep = sleep or self._sleep_unless_stopped
+        self.owner = outbox.owner_tag()
+        self.rng = random.Random()
+        self.report = DeliveryReport()
+        self.queue: asyncio.Queue[Claimed | None] = asyncio.Queue()
+        self.in_flight = 0
+        self.lanes = self.delivery.connections
+        self.capacity = self._capacity()
+        self.from_address = parseaddr(settings.digest.from_)[1]
+        self.recorder = _Recorder(self._write)
+        self._last_progress = 0.0
+        self._lane_tasks: list[asyncio.Task[None]] = []
+
+    def _capacity(self) -> int:
+        """Rows to hold at once: a batch, but never more than can go out well within the lease."""
+        size = self.delivery.batch_size
+        rate = self.delivery.rate_per_second
+        if rate > 0:
+            size = min(size, max(1, int(rate * self.delivery.lease_seconds / 4)))
+        return max(size, 1)
+
+    def _stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+    def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
+        return outbox.record(
+            self.engine, outcomes, self.clock.now(), self.owner, self.delivery, self.rng
+        )
+
+    async def run(self) -> DeliveryReport:
+        freed = await asyncio.to_thread(
+            outbox.reclaim_dead, self.engine, self.clock.now(), self.owner
+        )
+        if freed:
+            log.info("took back %d rows left sending by a stopped worker on this host", freed)
+        lanes = [asyncio.create_task(self._lane()) for _ in range(self.lanes)]
+        self._lane_tasks = lanes
+        try:
+            await self._feed()
+        finally:
+            for _ in lanes:
+                self.queue.put_nowait(None)
+            await asyncio.gather(*lanes)
+        backlog = await asyncio.to_thread(outbox.backlog, self.engine, self.clock.now())
+        self.report.waiting = backlog.unfinished
+        self.report.next_at = backlog.next_at
+        self.report.seconds = time.monotonic() - self.report.started
+        self._progress(force=True)
+        return self.report
+
+    async def _feed(self) -> None:
+        due_by = None if self.until_empty else self.clock.now()
+        low_water = max(self.lanes, self.capacity // 2)
+        while not self._stopping():
+            self._check_lanes()
+            if self.queue.qsize() >= low_water:
+                await asyncio.sleep(POLL_SECONDS)
+                continue
+            rows, skipped = await asyncio.to_thread(
+                outbox.claim,
+                self.engine,
+                self.clock.now(),
+                self.capacity - self.queue.qsize(),
+                self.delivery.lease_seconds,
+                self.owner,
+                due_by,
+            )
+            if skipped:
+                log.info("skipped %d rows: subscriber no longer active", skipped)
+                self.report.skipped += skipped
+            for row in rows:
+                self.queue.put_nowait(row)
+            if rows or skipped:
+                continue
+            if not self.until_empty:
+                return
+            if self.queue.qsize() or self.in_flight:
+                await asyncio.sleep(POLL_SECONDS * 5)
+                continue
+            backlog = await asyncio.to_thread(outbox.backlog, self.engine, self.clock.now())
+            if backlog.unfinished == 0:
+                return
+            wait = WAIT_SLICE
+            if backlog.next_at is not None:
+                wait = (backlog.next_at - self.clock.now()).total_seconds()
+            if backlog.sending:
+                # Another worker holds rows: it will most likely finish them, not die,
+                # so look again soon rather than sleeping until its lease runs out.
+                wait = min(wait, OTHERS_POLL_SECONDS)
+            await self.sleep(max(wait, POLL_SECONDS))
+        await self._hand_back()
+
+    def _check_lanes(self) -> None:
+        """A lane that died (the database went away) ends the run instead of stalling it."""
+        for lane in self._lane_tasks:
+            if lane.done() and not lane.cancelled() and lane.exception() is not None:
+                raise lane.exception()  # type: ignore[misc]
+
+    async def _sleep_unless_stopped(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self._stopping():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            await asyncio.sleep(min(left, WAIT_SLICE))
+
+    async def _hand_back(self) -> None:
+        """On stop: the rows not yet started go back to the outbox for the next run."""
+        self.report.stopped = True
+        untried: list[Claimed] = []
+        while not self.queue.empty():
+            row = self.queue.get_nowait()
+            if row is not None:
+                untried.append(row)
+        await asyncio.to_thread(outbox.release, self.engine, untried, self.owner)
+        self.report.released += len(untried)
+        if untried:
+            log.info("stopping: handed back %d claimed rows", len(untried))
+
+    async def _lane(self) -> None:
+        while True:
+            row = await self.queue.get()
+            if row is None:
+                return
+            self.in_flight += 1
+            try:
+                outcome = await self.recorder.record(await self._send(row))
+            finally:
+                self.in_flight -= 1
+            self._count(outcome)
+
+    async def _send(self, row: Claimed) -> Outcome:
+        if not row.message:
+            return Outcome(row, "failed", "no message stored for this row")
+        envelope = Envelope(self.from_address, row.recipient, row.message, row.message_id)
+        try:
+            reply = await self.sender.send(envelope)
+        except TemporaryFailure as exc:
+            return Outcome(row, "retry", exc.reply)
+        except PermanentFailure as exc:
+            return Outcome(row, "failed", exc.reply, bounce=exc.bounce)
+        except Exception as exc:  # a sender bug must not lose the row: try again later
+            log.exception("unexpected error sending outbox row %d", row.id)
+            return Outcome(row, "retry", f"unexpected {exc.__class__.__name__}: {exc}")
+        return Outcome(row, "sent", reply)
+
+    def _count(self, outcome: Outcome) -> None:
+        row = outcome.row
+        who = f"edition {row.edition_date} to {mask(row.recipient)} {row.message_id}"
+        if outcome.kind == "sent":
+            self.report.sent += 1
+            log.info("sent %s: %s", who, outcome.reply)
+        elif outcome.kind == "retry":
+            self.report.retrying += 1
+            log.warning(
+                "retry %s (attempt %d of %d): %s",
+                who,
+                row.attempts,
+                self.delivery.max_attempts,
+                outcome.reply,
+            )
+        else:
+            self.report.failed += 1
+            log.warning("failed %s: %s", who, outcome.reply)
+        self._progress()
+
+    def _progress(self, force: bool = False) -> None:
+        if self.on_progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_progress >= 0.1:
+            self._last_progress = now
+            self.on_progress(self.report)
+
+
+async def deliver_due_async(
+    engine: Engine,
+    settings: Settings,
+    clock: Clock,
+    sender: Sender | None = None,
+    until_empty: bool = False,
+    stop_event: StopFlag | None = None,
+    on_progress: Progress | None = None,
+    sleep: Sleep | None = None,
+) -> DeliveryReport:
+    """Send every due outbox row once, in this process (see ``deliver_due``).
+
+    ``sleep`` is how the run waits for the next retry (default ``asyncio.sleep``;
+    tests with a fixed clock pass one that moves the clock).
+    """
+    own_sender = sender is None
+    active = sender if sender is not None else make_sender(settings)
+    try:
+        run = _Run(
+            engine,
+            settings,
+            clock,
+            active,
+            until_empty,
+            stop_event,
+            on_progress,
+            sleep,
+        )
+        return await run.run()
+    finally:
+        if own_sender:
+            await active.close()
