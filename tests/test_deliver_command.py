@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import mailbox
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from sqlalchemy import update
 
 from syndicate.db import outbox
+from tests.cli import ROOT, syndicate
 from tests.delivery_helpers import delivery_config, outbox_states, ready_engine, run
 from tests.outbox_rows import add_subscribers, enqueue
 from tests.smtp_server import SmtpServer
-
-
-def syndicate(config: Path, *args: str, env: dict[str, str] | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "syndicate", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "SYNDICATE_SECRET": "s", **(env or {})},
-    )
 
 
 def test_maildir_delivery_writes_one_readable_message_each(tmp_path, clock):
@@ -34,7 +21,7 @@ def test_maildir_delivery_writes_one_readable_message_each(tmp_path, clock):
     report = run(engine, settings, clock)
     assert report.sent == 20
     box = mailbox.Maildir(tmp_path / "mail", create=False)
-    messages = [box[key] for key in box]
+    messages = list(box.values())
     assert sorted(m["To"] for m in messages) == sorted(email for _sid, email in people)
     assert len({m["Message-ID"] for m in messages}) == 20
     assert all(m.get_content_type() == "multipart/alternative" for m in messages)
@@ -95,3 +82,34 @@ def test_config_check_names_a_missing_smtp_password(tmp_path):
         "[smtp] username is set but the environment variable SYNDICATE_SMTP_PASSWORD is empty"
         in done.stderr
     )
+
+
+def test_digest_send_500_subscribers_then_again_sends_nothing(tmp_path):
+    with SmtpServer() as server:
+        settings = delivery_config(tmp_path, server.port, delivery={"connections": 4})
+        config = tmp_path / "config.toml"
+        assert syndicate(config, "init").returncode == 0
+        assert syndicate(config, "import", str(ROOT / "examples" / "articles")).returncode == 0
+        people = tmp_path / "people.csv"
+        people.write_text(
+            "email,sections\n" + "".join(f"reader{i}@example.net,world\n" for i in range(500))
+        )
+        added = syndicate(config, "subscribers", "import", str(people))
+        assert added.returncode == 0, added.stderr
+        sent = syndicate(config, "digest", "send")
+        assert sent.returncode == 0, sent.stderr
+        assert sent.stdout.splitlines()[0].startswith("500 queued")
+        assert sent.stdout.splitlines()[1].startswith("500 sent, 0 failed")
+        got = server.by_recipient()
+        assert len(got) == 500 and set(got.values()) == {1}
+        assert len({item.message_id for item in server.received}) == 500
+        assert all(
+            b"Dockworkers" in item.data or b"Ports" in item.data for item in server.received[:3]
+        )
+        again = syndicate(config, "digest", "send")
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.splitlines()[0].startswith("0 queued")
+        assert again.stdout.splitlines()[1].startswith("0 sent")
+        assert len(server.received) == 500
+        engine = ready_engine(settings)
+        assert outbox_states(engine) == {"sent": 500}

@@ -1,4 +1,4 @@
-"""deliver: drain the outbox (``digest send`` runs the same after enqueueing)."""
+"""deliver and digest send: drain the outbox (after enqueueing the edition)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ import click
 from syndicate import console
 from syndicate.cli import cli
 from syndicate.cli.basics import CONFIG_CHECKS, pass_runtime
+from syndicate.cli.digest_cmd import digest_group, parse_day
 from syndicate.config import Settings
 from syndicate.delivery import DeliveryReport, deliver_due
 from syndicate.delivery.outbox import backlog
+from syndicate.digest.edition import enqueue_editions
 from syndicate.runtime import Runtime
 
 
@@ -104,3 +106,16 @@ def _check_smtp(settings: Settings) -> list[str]:
 
 
 CONFIG_CHECKS.append(_check_smtp)
+
+
+@digest_group.command("send")
+@click.option("--date", "day", default=None, help="Edition date YYYY-MM-DD (default: today).")
+@pass_runtime
+def digest_send(rt: Runtime, day: str | None) -> None:
+    """Enqueue the edition for every due subscriber, then deliver."""
+    engine = rt.ready_engine()
+    enqueued = enqueue_editions(engine, rt.settings, rt.clock, parse_day(day))
+    console.line(enqueued.summary())
+    report = deliver_with_console(rt, until_empty=False)
+    if report.stopped:
+        raise SystemExit(1)
