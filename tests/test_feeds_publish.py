@@ -115,8 +115,38 @@ def test_poll_follows_moves_withdrawals_and_new_sections(
     assert guids(db_settings, "world") == []
     assert guids(db_settings, "all") == ["story-1"]
 
-    clock.advance(minutes=10)  # past the overlap window: nothing left to look at
-    assert poll(engine, db_settings, clock).written == {}
+    report = poll(engine, db_settings, clock)  # nothing changed since: nothing rebuilt
+    assert report.written == {} and report.unchanged == []
+
+
+def test_poll_catches_a_row_committed_late(
+    engine: Engine, db_settings: config.Settings, clock: FixedClock
+) -> None:
+    store(engine, db_settings, clock, **story(1))
+    store(engine, db_settings, clock, **story(2, "politics"))
+    publish(engine, db_settings, clock)
+    # A writer stamped its row two minutes ago but commits only now, after the build:
+    # its changed_at is older than the newest one the last build saw.
+    clock.advance(minutes=-3)
+    store(engine, db_settings, clock, **story(3, "mundo"))
+    clock.advance(minutes=3)
+    report = poll(engine, db_settings, clock)
+    assert sorted(report.written) == ["all", "mundo"]
+    assert guids(db_settings, "mundo") == ["story-3"]
+    assert poll(engine, db_settings, clock).unchanged == []
+
+
+def test_poll_after_a_bulk_import_looks_only_at_newer_rows(
+    engine: Engine, db_settings: config.Settings, clock: FixedClock
+) -> None:
+    for number in range(1, 6):
+        store(engine, db_settings, clock, **story(number))
+    publish(engine, db_settings, clock)
+    store(engine, db_settings, clock, **story(9, "politics"))
+    report = poll(engine, db_settings, clock)
+    # world's articles changed a minute ago, but the last build already had them.
+    assert list(report.written) == ["politics", "all"]
+    assert report.unchanged == []
 
 
 def test_missing_files_are_written_again(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +17,14 @@ from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from syndicate.clock import Clock
 from syndicate.config import ALL_SLUG, Settings
-from syndicate.db import article_sections, articles, feed_state, service_state
-from syndicate.feeds import websub
+from syndicate.db import article_sections, articles, feed_state
+from syndicate.feeds import marks, websub
 from syndicate.feeds.build import build_feeds
 from syndicate.feeds.entries import FEED_FILES
 from syndicate.feeds.files import ensure_stylesheet, write_changed
 from syndicate.ingest import load_articles
 
-POLL_MARK = "feeds.poll_mark"
 WEBSUB_PENDING = "feeds.websub_pending"
-# Rows are stamped before their transaction commits, so a row can become visible
-# with a changed_at just under the last mark: look back this far every poll.
-POLL_OVERLAP = timedelta(seconds=120)
 _LOCK_KEY = 7_310_554_201  # PostgreSQL advisory lock: one publisher at a time
 _CHUNK = 500
 
@@ -64,14 +59,14 @@ def publish(
         _lock(conn)
         if sections is None:
             targets = [*settings.section_slugs, ALL_SLUG]
-            newest_change = conn.execute(select(func.max(articles.c.changed_at))).scalar()
+            mark = marks.current(conn)  # read before building: later rows stay "changed"
         else:
             wanted = set(sections)
             targets = [s for s in settings.section_slugs if s in wanted] + [ALL_SLUG]
-            newest_change = None
+            mark = None
         report = _rebuild(conn, settings, clock, targets)
-        if newest_change is not None:
-            _set_state(conn, POLL_MARK, newest_change.isoformat(), clock.now())
+        if mark is not None:
+            mark.save(conn, clock.now())
     _notify_hub(engine, settings, clock, report)
     return report
 
@@ -80,19 +75,12 @@ def poll(engine: Engine, settings: Settings, clock: Clock) -> PublishReport:
     """Rebuild only the feeds touched by articles changed since the last build."""
     with engine.begin() as conn:
         _lock(conn)
-        mark_text = _get_state(conn, POLL_MARK)
-        if mark_text is None:
+        previous = marks.load(conn)
+        if previous is None:
             targets = [*settings.section_slugs, ALL_SLUG]
-            mark = conn.execute(select(func.max(articles.c.changed_at))).scalar()
+            mark = marks.current(conn)
         else:
-            mark = datetime.fromisoformat(mark_text)
-            changed = conn.execute(
-                select(articles.c.id, articles.c.changed_at).where(
-                    articles.c.changed_at > mark - POLL_OVERLAP
-                )
-            ).all()
-            ids = {row.id for row in changed}
-            mark = max([mark, *(row.changed_at for row in changed)])
+            ids, mark = marks.changes_since(conn, previous)
             touched = _sections_of(conn, ids) | _feeds_showing(conn, ids)
             touched |= set(settings.section_slugs) - _built_sections(conn)
             targets = [s for s in settings.section_slugs if s in touched]
@@ -100,7 +88,7 @@ def poll(engine: Engine, settings: Settings, clock: Clock) -> PublishReport:
                 targets.append(ALL_SLUG)
         report = _rebuild(conn, settings, clock, targets)
         if mark is not None:
-            _set_state(conn, POLL_MARK, mark.isoformat(), clock.now())
+            mark.save(conn, clock.now())
     _notify_hub(engine, settings, clock, report)
     return report
 
@@ -201,28 +189,13 @@ def _lock(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
 
-# -- small persistent facts ------------------------------------------------------------
-
-
-def _get_state(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(service_state.c.value).where(service_state.c.key == key)).scalar()
-
-
-def _set_state(conn: Connection, key: str, value: str, now: datetime) -> None:
-    done = conn.execute(
-        update(service_state).where(service_state.c.key == key).values(value=value, updated_at=now)
-    )
-    if not done.rowcount:
-        conn.execute(insert(service_state).values(key=key, value=value, updated_at=now))
-
-
 def _notify_hub(engine: Engine, settings: Settings, clock: Clock, report: PublishReport) -> None:
     hub = settings.feeds.websub_hub
     if not hub:
         return
     fresh = _feed_urls(settings, report.written)
     with engine.connect() as conn:
-        stored = _get_state(conn, WEBSUB_PENDING)
+        stored = marks.get_state(conn, WEBSUB_PENDING)
     pending = sorted(set(fresh) | set(json.loads(stored) if stored else []))
     if not pending:
         return
@@ -232,7 +205,7 @@ def _notify_hub(engine: Engine, settings: Settings, clock: Clock, report: Publis
     remaining = pending if report.websub_error else []
     if remaining or stored not in (None, "[]"):
         with engine.begin() as conn:
-            _set_state(conn, WEBSUB_PENDING, json.dumps(remaining), clock.now())
+            marks.set_state(conn, WEBSUB_PENDING, json.dumps(remaining), clock.now())
 
 
 def _feed_urls(settings: Settings, written: dict[str, list[str]]) -> list[str]:
