@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 
 import click
 
@@ -10,14 +12,21 @@ from syndicate import console
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
 from syndicate.cli.subscribers_cmd import PENDING_HOOKS
+from syndicate.config import CONFIG_ENV
 from syndicate.runtime import Runtime
 
 
 @cli.command()
 @click.option("--host", default=None, help="Listen address (default: [server] host).")
 @click.option("--port", type=int, default=None, help="Listen port (default: [server] port).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    help="Processes sharing the port (rate limits are then per process).",
+)
 @pass_runtime
-def serve(rt: Runtime, host: str | None, port: int | None) -> None:
+def serve(rt: Runtime, host: str | None, port: int | None, workers: int) -> None:
     """Serve feeds, subscriber pages and the ingest API over HTTP (no scheduler)."""
     import uvicorn
 
@@ -27,8 +36,14 @@ def serve(rt: Runtime, host: str | None, port: int | None) -> None:
     app = create_app(settings, rt.ready_engine(), rt.clock)
     bind_host = host or settings.server.host
     bind_port = settings.server.port if port is None else port
+    options = server_options(bind_host, bind_port, rt.verbose)
     console.line(f"serving on http://{bind_host}:{bind_port} (public URL {settings.public_url})")
-    uvicorn.run(app, **server_options(bind_host, bind_port, rt.verbose))
+    if workers == 1:
+        uvicorn.run(app, **options)
+        return
+    # Each worker process builds its own app (and database pool) from the same config.
+    os.environ[CONFIG_ENV] = str(Path(settings.source).resolve())
+    uvicorn.run("syndicate.web.asgi:from_environment", factory=True, workers=workers, **options)
 
 
 def server_options(host: str, port: int, verbose: bool = False) -> dict:

@@ -12,6 +12,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from syndicate.cli import _register, cli
@@ -35,12 +36,24 @@ def syndicate(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_serve_answers_until_stopped(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_until_stopped(tmp_path: Path, workers: int) -> None:
     config = write_config(tmp_path)
     assert syndicate(config, "init").returncode == 0
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "syndicate", "--config", str(config), "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "syndicate",
+            "--config",
+            str(config),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env={**os.environ, **ENV},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
