@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import Engine
 
-from syndicate import metrics, subscribers, tokens
+from syndicate import metrics, subscribers, tokens, transport
 from syndicate.addresses import mask
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.subscribers import Subscriber
-from syndicate.transport import DeliveryError, Envelope, MaildirSender, Sender
+from syndicate.transport import DeliveryError, Envelope, Sender
 
 log = logging.getLogger(__name__)
 CONFIRM_VALID = timedelta(days=7)
@@ -30,11 +31,10 @@ def confirm_url(settings: Settings, subscriber_id: int, now: datetime) -> str:
 
 
 def make_sender(settings: Settings) -> Sender:
-    # TODO(web): use the delivery area's make_sender once it is on main.
-    from pathlib import Path
-
-    Path(settings.delivery.maildir).parent.mkdir(parents=True, exist_ok=True)
-    return MaildirSender(settings.delivery.maildir)
+    """The configured transport; a Maildir's parent folder is created on first use."""
+    if settings.delivery.transport == "maildir":
+        Path(settings.delivery.maildir).parent.mkdir(parents=True, exist_ok=True)
+    return transport.make_sender(settings)
 
 
 def message(settings: Settings, subscriber: Subscriber, url: str, now: datetime) -> bytes:

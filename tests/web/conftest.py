@@ -60,9 +60,11 @@ def start_web(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[..., Web]]
     """Start the service on a given database URL (SQLite file by default) with app options."""
     opened: list[Any] = []
 
-    def start(db_url: str | None = None, **options: Any) -> Web:
+    def start(db_url: str | None = None, config_extra: str = "", **options: Any) -> Web:
         sock = bound_socket()
-        path = write_config(tmp_path, database_url=db_url or f"sqlite:///{tmp_path / 'web.db'}")
+        path = write_config(
+            tmp_path, config_extra, database_url=db_url or f"sqlite:///{tmp_path / 'web.db'}"
+        )
         settings = config.load(path, env=ENV)
         settings = settings.model_copy(
             update={"server": settings.server.model_copy(update={"public_url": base_url(sock)})}

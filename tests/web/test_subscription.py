@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from email import message_from_bytes, policy
 
 import httpx
 import pytest
@@ -11,6 +13,7 @@ from sqlalchemy import select
 
 from syndicate import subscribers, tokens
 from syndicate.db import subscribers as subscribers_table
+from tests.smtp_server import SmtpServer
 from tests.web.conftest import Web
 
 
@@ -115,6 +118,33 @@ def test_the_whole_path(start_web, db_url: str) -> None:
         )
     assert one_click.status_code == 200
     assert status_of(web, "Lector@example.com") == "unsubscribed"
+
+
+def test_confirmation_goes_through_the_smtp_relay(start_web) -> None:
+    with SmtpServer() as relay:
+        web = start_web(
+            config_extra=f"""
+            [delivery]
+            transport = "smtp"
+            [smtp]
+            host = "{relay.host}"
+            port = {relay.port}
+            """
+        )
+        assert subscribe(web, "ana@example.com", language="es").status_code == 200
+        deadline = time.monotonic() + 10
+        while not relay.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [r.recipient for r in relay.received] == ["ana@example.com"]
+        mail = message_from_bytes(relay.received[0].data, policy=policy.default)
+        assert mail["To"] == "ana@example.com"
+        assert "Test News" in mail["Subject"]
+        link = re.search(
+            r"(http://\S+/confirm\?token=\S+)", mail.get_body(("plain",)).get_content()
+        )
+        assert link
+        assert web.http.get(link[1]).status_code == 200
+        assert status_of(web, "ana@example.com") == "active"
 
 
 def test_the_unsubscribe_button(start_web) -> None:
