@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import click
 from syndicate import console
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
+from syndicate.cli.feeds_cmd import feeds_group
 from syndicate.cli.subscribers_cmd import PENDING_HOOKS
-from syndicate.config import CONFIG_ENV
+from syndicate.config import ALL_SLUG, CONFIG_ENV
+from syndicate.errors import InputError
 from syndicate.runtime import Runtime
 
 
@@ -39,11 +42,31 @@ def serve(rt: Runtime, host: str | None, port: int | None, workers: int) -> None
     options = server_options(bind_host, bind_port, rt.verbose)
     console.line(f"serving on http://{bind_host}:{bind_port} (public URL {settings.public_url})")
     if workers == 1:
+        # Objects alive at start-up live for the whole run: keep the collector off them.
+        gc.collect()
+        gc.freeze()
         uvicorn.run(app, **options)
         return
     # Each worker process builds its own app (and database pool) from the same config.
     os.environ[CONFIG_ENV] = str(Path(settings.source).resolve())
     uvicorn.run("syndicate.web.asgi:from_environment", factory=True, workers=workers, **options)
+
+
+@feeds_group.command("links")
+@click.argument("section", default=ALL_SLUG)
+@pass_runtime
+def feeds_links(rt: Runtime, section: str) -> None:
+    """Print the <link rel="alternate"> tags for a section's feeds (default: all)."""
+    from syndicate.web.links import feed_links, feed_name, snippet
+
+    settings = rt.settings
+    name = feed_name(settings, section)
+    if name is None:
+        raise InputError(
+            f"{section}: no such section",
+            hint=f"use one of: {', '.join([*settings.section_slugs, ALL_SLUG])}",
+        )
+    click.echo(snippet(feed_links(settings, section, name)))
 
 
 def server_options(host: str, port: int, verbose: bool = False) -> dict:

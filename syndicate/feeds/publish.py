@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
+from syndicate import metrics
 from syndicate.clock import Clock
 from syndicate.config import ALL_SLUG, Settings
 from syndicate.db import article_sections, articles, feed_state
@@ -131,6 +132,7 @@ def _rebuild(
             report.written[slug] = names
         else:  # the state was behind the files (e.g. a restored database)
             report.unchanged.append(slug)
+    metrics.FEEDS_BUILT.inc(len(report.written))
     return report
 
 

@@ -112,10 +112,9 @@ class ArticlesApi:
             return
         async with self.svc.publish_lock:
             try:
-                report = await run_in_threadpool(
+                await run_in_threadpool(
                     publish, self.svc.engine, self.svc.settings, self.svc.clock, set(sections)
                 )
-                metrics.FEEDS_BUILT.inc(len(getattr(report, "written", ())))
             except Exception:  # the article is stored; the next poll publishes it
                 log.exception("publishing feeds for %s failed", ", ".join(sorted(sections)))
             self.svc.cache.refresh()

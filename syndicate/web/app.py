@@ -31,18 +31,13 @@ from syndicate.web.context import Publisher, Service
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserve import FeedFiles
 from syndicate.web.i18n import pick_language
+from syndicate.web.links import feed_links, feed_name, snippet
 from syndicate.web.pages import Pages
 from syndicate.web.ratelimit import RateLimit
 from syndicate.web.subscription import SubscriptionPages
 
 log = logging.getLogger(__name__)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-FEED_FILES = (
-    ("rss.xml", "application/rss+xml", "RSS"),
-    ("atom.xml", "application/atom+xml", "Atom"),
-    ("feed.json", "application/feed+json", "JSON Feed"),
-)
 
 
 def default_publisher() -> Publisher:
@@ -80,25 +75,18 @@ class _Site:
     async def feed_links(self, request: Request) -> Response:
         section = request.path_params["section"]
         settings = self.svc.settings
-        if section == ALL_SLUG:
-            name = settings.site.title
-        elif section in settings.section_slugs:
-            name = f"{settings.site.title}: {settings.section(section).title}"
-        else:
+        name = feed_name(settings, section)
+        if name is None:
             raise HTTPException(404)
-        base = f"{settings.public_url}/feeds/{section}"
-        links = [
-            {"href": f"{base}/{file}", "type": kind, "title": f"{name} ({label})"}
-            for file, kind, label in FEED_FILES
-        ]
-        snippet = "\n".join(
-            f'<link rel="alternate" type="{item["type"]}" title="{_attr(item["title"])}" '
-            f'href="{_attr(item["href"])}">'
-            for item in links
-        )
+        links = feed_links(settings, section, name)
         lang = pick_language(request, settings.site.language)
         return self.svc.pages.render(
-            request, "feed_links.html", lang, section_name=name, links=links, snippet=snippet
+            request,
+            "feed_links.html",
+            lang,
+            section_name=name,
+            links=links,
+            snippet=snippet(links),
         )
 
     async def digest(self, request: Request) -> Response:
@@ -150,12 +138,6 @@ class ServiceApp(Starlette):
                 await self.feed_files(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
-
-
-def _attr(value: str) -> str:
-    return (
-        value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
-    )
 
 
 def create_app(

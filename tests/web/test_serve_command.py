@@ -126,3 +126,29 @@ def test_cli_pending_subscribers_get_a_confirmation(tmp_path: Path, monkeypatch)
     assert sorted(m["To"] for m in mails) == ["ana@example.com", "carla@example.com"]
     body = mails[0].get_body(("plain",)).get_content()
     assert "https://feeds.example.org/confirm?token=" in body
+
+
+def test_feeds_links_prints_the_autodiscovery_tags(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    _register()
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--config", str(config), "feeds", "links", "world"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        '<link rel="alternate" type="application/rss+xml" title="Test News: World (RSS)" '
+        'href="https://feeds.example.org/feeds/world/rss.xml">',
+        '<link rel="alternate" type="application/atom+xml" title="Test News: World (Atom)" '
+        'href="https://feeds.example.org/feeds/world/atom.xml">',
+        '<link rel="alternate" type="application/feed+json" title="Test News: World (JSON Feed)" '
+        'href="https://feeds.example.org/feeds/world/feed.json">',
+    ]
+    every = runner.invoke(cli, ["--config", str(config), "feeds", "links"])
+    assert "https://feeds.example.org/feeds/all/feed.json" in every.output
+    unknown = subprocess.run(
+        [sys.executable, "-m", "syndicate", "--config", str(config), "feeds", "links", "sports"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unknown.returncode == 2
+    assert "sports: no such section" in unknown.stderr
