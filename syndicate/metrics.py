@@ -35,7 +35,7 @@ CONFIRMATIONS_SENT = Counter(
 )
 DIGESTS = Counter(
     "syndicate_digests",
-    "Digest messages by event (queued, sent, failed) counted by this process",
+    "Digest messages by event (queued, sent, retry, failed) counted by this process",
     ["event"],
     registry=None,
 )

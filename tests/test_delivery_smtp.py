@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from syndicate import metrics
 from syndicate.db import outbox, subscribers
 from syndicate.delivery import deliver_due_async
 from tests.delivery_helpers import delivery_config, outbox_states, ready_engine, run
@@ -33,7 +34,9 @@ def setup(tmp_path, clock, port, count, **config):
 
 def test_500_subscribers_get_one_message_each_and_a_rerun_sends_nothing(tmp_path, clock, server):
     settings, engine, people = setup(tmp_path, clock, server.port, 500)
+    counted = metrics.DIGESTS.labels(event="sent")._value.get()
     report = run(engine, settings, clock)
+    assert metrics.DIGESTS.labels(event="sent")._value.get() == counted + 500
     assert (report.sent, report.failed, report.retrying, report.waiting) == (500, 0, 0, 0)
     got = server.by_recipient()
     assert set(got) == {email for _sid, email in people} and set(got.values()) == {1}

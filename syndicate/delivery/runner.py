@@ -22,6 +22,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
+from syndicate import metrics
 from syndicate.addresses import mask
 from syndicate.clock import Clock
 from syndicate.config import Settings
@@ -281,6 +282,7 @@ class _Run:
 
     def _count(self, outcome: Outcome) -> None:
         row = outcome.row
+        metrics.DIGESTS.labels(event=outcome.kind).inc()
         who = f"edition {row.edition_date} to {mask(row.recipient)} {row.message_id}"
         if outcome.kind == "sent":
             self.report.sent += 1
