@@ -43,4 +43,27 @@ def progress(description: str, total: int | None) -> Iterator[Any]:
         def update(completed: int = 0, text: str = "") -> None:
             bar.update(task, completed=completed, detail=text)
 
-        yield update
+        with _logs_above(bar):
+            yield update
+
+
+@contextmanager
+def _logs_above(bar: Any) -> Iterator[None]:
+    """Log lines go through the bar's stderr proxy, so they scroll above the bar, not through it."""
+    import logging
+
+    proxy = sys.stderr
+    moved = [
+        handler
+        for handler in logging.getLogger().handlers
+        if type(handler) is logging.StreamHandler and handler.stream is sys.__stderr__
+    ]
+    if proxy is sys.__stderr__:  # the bar did not take over stderr: leave logging alone
+        moved = []
+    for handler in moved:
+        handler.setStream(proxy)
+    try:
+        yield
+    finally:
+        for handler in moved:
+            handler.setStream(sys.__stderr__)
