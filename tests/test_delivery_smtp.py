@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -160,46 +161,39 @@ def test_a_connection_the_server_closed_while_idle_is_reopened(tmp_path, clock, 
     assert server.connections == 2 and len(server.received) == 2
 
 
-def test_starttls_and_auth(tmp_path, clock):
+@pytest.fixture
+def tls_relay(tmp_path):
+    """A relay that offers STARTTLS (a throw-away certificate) and wants AUTH news/s3cret."""
     try:
         context, cert = self_signed_tls(tmp_path)
-    except (OSError, Exception) as exc:  # no openssl command
+    except (OSError, subprocess.CalledProcessError) as exc:  # no openssl command
         pytest.skip(f"cannot make a test certificate: {exc}")
     with SmtpServer(tls_context=context, logins={"news": "s3cret"}) as server:
-        settings, engine, people = setup(
-            tmp_path,
-            clock,
-            server.port,
-            3,
-            smtp={"starttls": True, "username": "news", "ca_file": cert},
-            env={"SYNDICATE_SMTP_PASSWORD": "s3cret"},
-        )
-        report = run(engine, settings, clock)
-        assert report.sent == 3
-        assert server.logins and set(server.logins) == {"news"}
-        assert len(server.received) == 3
+        yield server, {"starttls": True, "username": "news", "ca_file": cert}
 
 
-def test_wrong_password_is_retried_not_failed(tmp_path, clock):
-    try:
-        context, cert = self_signed_tls(tmp_path)
-    except (OSError, Exception) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
-    with SmtpServer(tls_context=context, logins={"news": "s3cret"}) as server:
-        settings, engine, people = setup(
-            tmp_path,
-            clock,
-            server.port,
-            2,
-            smtp={"starttls": True, "username": "news", "ca_file": cert},
-            env={"SYNDICATE_SMTP_PASSWORD": "wrong"},
-        )
-        report = run(engine, settings, clock)
-        assert report.sent == 0 and report.failed == 0 and report.retrying == 2
-        assert server.received == []
-        with engine.connect() as conn:
-            bounces = conn.execute(select(subscribers.c.hard_bounces)).scalars().all()
-        assert set(bounces) == {0}
+def test_starttls_and_auth(tmp_path, clock, tls_relay):
+    server, smtp = tls_relay
+    settings, engine, people = setup(
+        tmp_path, clock, server.port, 3, smtp=smtp, env={"SYNDICATE_SMTP_PASSWORD": "s3cret"}
+    )
+    report = run(engine, settings, clock)
+    assert report.sent == 3
+    assert server.logins and set(server.logins) == {"news"}
+    assert len(server.received) == 3
+
+
+def test_wrong_password_is_retried_not_failed(tmp_path, clock, tls_relay):
+    server, smtp = tls_relay
+    settings, engine, people = setup(
+        tmp_path, clock, server.port, 2, smtp=smtp, env={"SYNDICATE_SMTP_PASSWORD": "wrong"}
+    )
+    report = run(engine, settings, clock)
+    assert report.sent == 0 and report.failed == 0 and report.retrying == 2
+    assert server.received == []
+    with engine.connect() as conn:
+        bounces = conn.execute(select(subscribers.c.hard_bounces)).scalars().all()
+    assert set(bounces) == {0}
 
 
 def test_stop_hands_back_what_was_not_sent(tmp_path, clock, server):
