@@ -33,6 +33,7 @@ from syndicate.web.feedserve import FeedFiles
 from syndicate.web.i18n import pick_language
 from syndicate.web.links import feed_links, feed_name, snippet
 from syndicate.web.pages import Pages
+from syndicate.web.preferences import PreferencesPage
 from syndicate.web.ratelimit import RateLimit
 from syndicate.web.subscription import SubscriptionPages
 
@@ -183,6 +184,7 @@ def create_app(
     )
     site = _Site(svc, metrics.registry_for(engine))
     forms = SubscriptionPages(svc)
+    preferences = PreferencesPage(svc)
     api = ArticlesApi(svc)
     feed_files = FeedFiles(cache)
     routes = [
@@ -194,7 +196,7 @@ def create_app(
         Route("/subscribe", forms.subscribe, methods=["GET", "POST"]),
         Route("/confirm", forms.confirm, methods=["GET"]),
         Route("/unsubscribe", forms.unsubscribe, methods=["GET", "POST"]),
-        Route("/preferences", forms.preferences, methods=["GET", "POST"]),
+        Route("/preferences", preferences.preferences, methods=["GET", "POST"]),
         Route("/digests/{date}", site.digest, methods=["GET"]),
         Route("/api/articles", api.post, methods=["POST"]),
     ]

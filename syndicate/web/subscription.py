@@ -1,4 +1,4 @@
-"""Subscribe, confirm, unsubscribe, preferences: GET shows, POST changes state.
+"""Subscribe, confirm, unsubscribe: GET shows, POST changes state.
 
 Answers never reveal whether an address is known: the subscribe form says the
 same thing, at about the same speed, for a new, pending or active address (the
@@ -8,29 +8,23 @@ email goes out after the response).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import update
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from syndicate import subscribers, tokens
+from syndicate import subscribers
 from syndicate.addresses import BadAddress, normalise_address
-from syndicate.confirmations import link, send_confirmations
+from syndicate.confirmations import send_confirmations
 from syndicate.db import subscribers as subscribers_table
 from syndicate.errors import InputError
-from syndicate.subscribers import Subscriber, SubscriberInput
-from syndicate.web.context import Service
-from syndicate.web.i18n import LANGUAGES, pick_language
-from syndicate.web.pages import CSRF_FIELD, csrf_valid
+from syndicate.subscribers import SubscriberInput
+from syndicate.web.i18n import LANGUAGES
+from syndicate.web.subscriberpages import SubscriberPages
 
 log = logging.getLogger(__name__)
 ONE_CLICK = "One-Click"
-
-
 LOOPBACK = ("127.0.0.1", "::1")
 
 
@@ -47,56 +41,7 @@ def client_address(request: Request) -> str:
     return peer
 
 
-class SubscriptionPages:
-    def __init__(self, svc: Service) -> None:
-        self.svc = svc
-        self.settings = svc.settings
-        self.secret = svc.settings.secret.get_secret_value()
-
-    # -- helpers ------------------------------------------------------------------
-
-    def _lang(self, request: Request, subscriber: Subscriber | None = None) -> str:
-        if subscriber is not None and "lang" not in request.query_params:
-            return subscriber.language if subscriber.language in LANGUAGES else "en"
-        return pick_language(request, self.settings.site.language)
-
-    def _notice(
-        self, request: Request, lang: str, title: str, body: str, status: int = 200, **extra: Any
-    ) -> Response:
-        return self.svc.pages.render(
-            request, "notice.html", lang, status, title_key=title, body_key=body, **extra
-        )
-
-    async def _claims(self, request: Request, purpose: str, token: str) -> Subscriber | str:
-        """The subscriber a token names, or the message key that explains why not."""
-        try:
-            claims = tokens.verify(self.secret, purpose, token, self.svc.clock.now())
-        except tokens.BadToken as exc:
-            return "token.expired" if "expired" in exc.message else "token.invalid"
-        found = await run_in_threadpool(self._get, claims.subscriber_id)
-        return found if found is not None else "token.invalid"
-
-    def _get(self, subscriber_id: int) -> Subscriber | None:
-        with self.svc.engine.connect() as conn:
-            return subscribers.get(conn, subscriber_id)
-
-    def _bad_link(self, request: Request, key: str) -> Response:
-        return self._notice(
-            request,
-            self._lang(request),
-            "token.title",
-            key,
-            status=400,
-            action_url="/subscribe",
-            action_key="token.again",
-        )
-
-    def _csrf_ok(self, request: Request, form: Any) -> bool:
-        return csrf_valid(request, self.secret, str(form.get(CSRF_FIELD, "")))
-
-    def _csrf_failed(self, request: Request) -> Response:
-        return self._notice(request, self._lang(request), "csrf.title", "csrf.body", status=403)
-
+class SubscriptionPages(SubscriberPages):
     # -- subscribe ----------------------------------------------------------------
 
     async def subscribe(self, request: Request) -> Response:
@@ -178,7 +123,13 @@ class SubscriptionPages:
             return self._bad_link(request, found)
         lang = self._lang(request, found)
         if found.status == "pending":
-            await run_in_threadpool(self._activate, found.id, self.svc.clock.now())
+            await run_in_threadpool(
+                self._change,
+                found.id,
+                subscribers_table.c.status == "pending",
+                status="active",
+                confirmed_at=self.svc.clock.now(),
+            )
         elif found.status != "active":
             return self._notice(
                 request,
@@ -197,18 +148,6 @@ class SubscriptionPages:
             action_url=self._link("preferences", found.id),
             action_key="preferences.link",
         )
-
-    def _activate(self, subscriber_id: int, now: datetime) -> None:
-        with self.svc.engine.begin() as conn:
-            conn.execute(
-                update(subscribers_table)
-                .where(subscribers_table.c.id == subscriber_id)
-                .where(subscribers_table.c.status == "pending")
-                .values(status="active", confirmed_at=now)
-            )
-
-    def _link(self, purpose: str, subscriber_id: int) -> str:
-        return link(self.settings, purpose, purpose, subscriber_id)
 
     # -- unsubscribe --------------------------------------------------------------
 
@@ -230,7 +169,13 @@ class SubscriptionPages:
         one_click = form.get("List-Unsubscribe") == ONE_CLICK
         if not one_click and not self._csrf_ok(request, form):
             return self._csrf_failed(request)
-        await run_in_threadpool(self._unsubscribe, found.id, self.svc.clock.now())
+        await run_in_threadpool(
+            self._change,
+            found.id,
+            subscribers_table.c.status != "unsubscribed",
+            status="unsubscribed",
+            unsubscribed_at=self.svc.clock.now(),
+        )
         return self._notice(
             request,
             lang,
@@ -239,76 +184,3 @@ class SubscriptionPages:
             action_url="/subscribe",
             action_key="token.again",
         )
-
-    def _unsubscribe(self, subscriber_id: int, now: datetime) -> None:
-        with self.svc.engine.begin() as conn:
-            conn.execute(
-                update(subscribers_table)
-                .where(subscribers_table.c.id == subscriber_id)
-                .where(subscribers_table.c.status != "unsubscribed")
-                .values(status="unsubscribed", unsubscribed_at=now)
-            )
-
-    # -- preferences --------------------------------------------------------------
-
-    async def preferences(self, request: Request) -> Response:
-        token = request.query_params.get("token", "")
-        found = await self._claims(request, "preferences", token)
-        if isinstance(found, str):
-            return self._bad_link(request, found)
-        lang = self._lang(request, found)
-        if request.method == "GET":
-            return self._preferences_form(request, lang, found)
-        form = await request.form()
-        if not self._csrf_ok(request, form):
-            return self._csrf_failed(request)
-        chosen = [str(s) for s in form.getlist("sections")]
-        try:
-            item = subscribers.validate(
-                self.settings,
-                found.email,
-                chosen,
-                str(form.get("timezone", "")),
-                str(form.get("language", "")),
-                str(form.get("digest_time", "")),
-                found.status,
-            )
-        except InputError as exc:
-            field = exc.message.split(":", 1)[0]
-            return self._preferences_form(request, lang, found, status=400, error=field)
-        await run_in_threadpool(self._save_preferences, found.id, item)
-        updated = await run_in_threadpool(self._get, found.id)
-        assert updated is not None
-        return self._preferences_form(request, self._lang(request, updated), updated, saved=True)
-
-    def _preferences_form(
-        self,
-        request: Request,
-        lang: str,
-        subscriber: Subscriber,
-        status: int = 200,
-        error: str = "",
-        saved: bool = False,
-    ) -> Response:
-        return self.svc.pages.render(
-            request,
-            "preferences.html",
-            lang,
-            status,
-            subscriber=subscriber,
-            error=error,
-            saved=saved,
-            timezones=self.svc.timezones,
-            unsubscribe_url=self._link("unsubscribe", subscriber.id),
-        )
-
-    def _save_preferences(self, subscriber_id: int, item: SubscriberInput) -> None:
-        with self.svc.engine.begin() as conn:
-            conn.execute(
-                update(subscribers_table)
-                .where(subscribers_table.c.id == subscriber_id)
-                .values(
-                    timezone=item.timezone, language=item.language, digest_time=item.digest_time
-                )
-            )
-            subscribers.set_sections(conn, subscriber_id, item.sections)

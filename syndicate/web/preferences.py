@@ -1,0 +1,78 @@
+"""/preferences?token=: sections, send time, timezone and language."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from syndicate import subscribers
+from syndicate.db import subscribers as subscribers_table
+from syndicate.errors import InputError
+from syndicate.subscribers import Subscriber, SubscriberInput
+from syndicate.web.subscriberpages import SubscriberPages
+
+
+class PreferencesPage(SubscriberPages):
+    async def preferences(self, request: Request) -> Response:
+        token = request.query_params.get("token", "")
+        found = await self._claims(request, "preferences", token)
+        if isinstance(found, str):
+            return self._bad_link(request, found)
+        lang = self._lang(request, found)
+        if request.method == "GET":
+            return self._preferences_form(request, lang, found)
+        form = await request.form()
+        if not self._csrf_ok(request, form):
+            return self._csrf_failed(request)
+        chosen = [str(s) for s in form.getlist("sections")]
+        try:
+            item = subscribers.validate(
+                self.settings,
+                found.email,
+                chosen,
+                str(form.get("timezone", "")),
+                str(form.get("language", "")),
+                str(form.get("digest_time", "")),
+                found.status,
+            )
+        except InputError as exc:
+            field = exc.message.split(":", 1)[0]
+            return self._preferences_form(request, lang, found, status=400, error=field)
+        await run_in_threadpool(self._save_preferences, found.id, item)
+        updated = await run_in_threadpool(self._get, found.id)
+        assert updated is not None
+        return self._preferences_form(request, self._lang(request, updated), updated, saved=True)
+
+    def _preferences_form(
+        self,
+        request: Request,
+        lang: str,
+        subscriber: Subscriber,
+        status: int = 200,
+        error: str = "",
+        saved: bool = False,
+    ) -> Response:
+        return self.svc.pages.render(
+            request,
+            "preferences.html",
+            lang,
+            status,
+            subscriber=subscriber,
+            error=error,
+            saved=saved,
+            timezones=self.svc.timezones,
+            unsubscribe_url=self._link("unsubscribe", subscriber.id),
+        )
+
+    def _save_preferences(self, subscriber_id: int, item: SubscriberInput) -> None:
+        with self.svc.engine.begin() as conn:
+            conn.execute(
+                update(subscribers_table)
+                .where(subscribers_table.c.id == subscriber_id)
+                .values(
+                    timezone=item.timezone, language=item.language, digest_time=item.digest_time
+                )
+            )
+            subscribers.set_sections(conn, subscriber_id, item.sections)

@@ -1,0 +1,79 @@
+"""What every page reached from a subscriber's signed link shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from syndicate import subscribers, tokens
+from syndicate.confirmations import link
+from syndicate.db import subscribers as subscribers_table
+from syndicate.subscribers import Subscriber
+from syndicate.web.context import Service
+from syndicate.web.i18n import LANGUAGES, pick_language
+from syndicate.web.pages import CSRF_FIELD, csrf_valid
+
+
+class SubscriberPages:
+    def __init__(self, svc: Service) -> None:
+        self.svc = svc
+        self.settings = svc.settings
+        self.secret = svc.settings.secret.get_secret_value()
+
+    def _lang(self, request: Request, subscriber: Subscriber | None = None) -> str:
+        if subscriber is not None and "lang" not in request.query_params:
+            return subscriber.language if subscriber.language in LANGUAGES else "en"
+        return pick_language(request, self.settings.site.language)
+
+    def _notice(
+        self, request: Request, lang: str, title: str, body: str, status: int = 200, **extra: Any
+    ) -> Response:
+        return self.svc.pages.render(
+            request, "notice.html", lang, status, title_key=title, body_key=body, **extra
+        )
+
+    async def _claims(self, request: Request, purpose: str, token: str) -> Subscriber | str:
+        """The subscriber a token names, or the message key that explains why not."""
+        try:
+            claims = tokens.verify(self.secret, purpose, token, self.svc.clock.now())
+        except tokens.BadToken as exc:
+            return "token.expired" if "expired" in exc.message else "token.invalid"
+        found = await run_in_threadpool(self._get, claims.subscriber_id)
+        return found if found is not None else "token.invalid"
+
+    def _get(self, subscriber_id: int) -> Subscriber | None:
+        with self.svc.engine.connect() as conn:
+            return subscribers.get(conn, subscriber_id)
+
+    def _bad_link(self, request: Request, key: str) -> Response:
+        return self._notice(
+            request,
+            self._lang(request),
+            "token.title",
+            key,
+            status=400,
+            action_url="/subscribe",
+            action_key="token.again",
+        )
+
+    def _csrf_ok(self, request: Request, form: Any) -> bool:
+        return csrf_valid(request, self.secret, str(form.get(CSRF_FIELD, "")))
+
+    def _csrf_failed(self, request: Request) -> Response:
+        return self._notice(request, self._lang(request), "csrf.title", "csrf.body", status=403)
+
+    def _change(self, subscriber_id: int, only_if: Any, **values: Any) -> None:
+        """Set ``values`` on the subscriber when ``only_if`` holds (repeats change nothing)."""
+        with self.svc.engine.begin() as conn:
+            conn.execute(
+                update(subscribers_table)
+                .where(subscribers_table.c.id == subscriber_id, only_if)
+                .values(**values)
+            )
+
+    def _link(self, purpose: str, subscriber_id: int) -> str:
+        return link(self.settings, purpose, purpose, subscriber_id)
