@@ -170,6 +170,18 @@ feed_state = Table(
     Column("entry_ids", Text),
 )
 
+# Send slots whose edition is enqueued for every subscriber the slot had then:
+# the digest tick skips them, so a tick costs a few queries however many
+# subscribers already have today's edition.
+digest_slots = Table(
+    "digest_slots",
+    metadata,
+    Column("edition_date", Date, primary_key=True),
+    Column("timezone", String(64), primary_key=True),
+    Column("digest_time", String(5), primary_key=True),
+    Column("done_at", UTCDateTime(), nullable=False),
+)
+
 # Small key/value facts: last poll mark, last WebSub ping failures, ...
 service_state = Table(
     "service_state",

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,20 +10,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.cli import syndicate
 from tests.conftest import ROOT, write_config
-from tests.run_process import SECRETS, RunningService
+from tests.run_process import RunningService
 
 pytestmark = pytest.mark.slow
 
 
 def _syndicate(config_path: Path, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "syndicate", "--config", str(config_path), *args],
-        cwd=ROOT,
-        env={**os.environ, **SECRETS},
-        check=True,
-        capture_output=True,
-    )
+    done = syndicate(config_path, *args)
+    assert done.returncode == 0, done.stderr
 
 
 def get_feed(url: str, within: float = 10) -> httpx.Response:
@@ -85,14 +78,6 @@ def test_sigint_stops_too(service: tuple[RunningService, Path]) -> None:
 
 
 def test_refuses_a_database_that_is_not_initialised(tmp_path: Path) -> None:
-    path = write_config(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "syndicate", "--config", str(path), "run", "--port", "0"],
-        cwd=ROOT,
-        env={**os.environ, **SECRETS},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = syndicate(write_config(tmp_path), "run", "--port", "0", timeout=60)
     assert done.returncode == 1
     assert "syndicate init" in done.stderr

@@ -14,7 +14,7 @@ from syndicate.config import Settings
 from syndicate.db import outbox, subscribers
 from syndicate.schedule.due import find_due, groups
 from syndicate.schedule.slots import slot_instant
-from syndicate.schedule.tick import DigestTicker, digest_tick
+from syndicate.schedule.tick import TickReport, digest_tick
 from tests.schedule_helpers import editions, record_editions
 
 READERS = [
@@ -39,11 +39,13 @@ def add_readers(engine: Engine, settings: Settings, readers=READERS, status="act
             subs.save(conn, item, utc(2026, 1, 1))
 
 
-def run_ticks(
-    engine: Engine, settings: Settings, clock: FixedClock, until: datetime, ticker: DigestTicker
-) -> None:
+def tick(engine: Engine, settings: Settings, clock: FixedClock) -> TickReport:
+    return digest_tick(engine, settings, clock, record_editions)
+
+
+def run_ticks(engine: Engine, settings: Settings, clock: FixedClock, until: datetime) -> None:
     while clock.now() < until:
-        ticker.tick(engine, settings, clock)
+        tick(engine, settings, clock)
         clock.advance(minutes=10)
 
 
@@ -71,7 +73,7 @@ def test_each_reader_gets_one_edition_per_day_across_dst(
 ) -> None:
     add_readers(engine, db_settings)
     clock = FixedClock(start)
-    run_ticks(engine, db_settings, clock, start + timedelta(days=3), DigestTicker(record_editions))
+    run_ticks(engine, db_settings, clock, start + timedelta(days=3))
     counts = Counter(editions(engine))
     assert set(counts.values()) == {1}  # never twice
     at = sent_at(engine)
@@ -87,18 +89,17 @@ def test_restart_after_a_missed_slot_sends_once_the_same_day(
 ) -> None:
     add_readers(engine, db_settings, READERS[:1])  # Lima, 09:00 = 14:00 UTC
     clock = FixedClock(utc(2026, 11, 28, 12, 0))
-    run_ticks(engine, db_settings, clock, utc(2026, 11, 28, 13, 0), DigestTicker(record_editions))
+    run_ticks(engine, db_settings, clock, utc(2026, 11, 28, 13, 0))
     assert editions(engine) == []
     # Down from 13:00 to 17:00 UTC: the 14:00 slot passes with nobody running.
     clock.set(utc(2026, 11, 28, 17, 0))
-    restarted = DigestTicker(record_editions)
-    report = restarted.tick(engine, db_settings, clock)
+    report = tick(engine, db_settings, clock)
     assert report.enqueued == 1
     assert editions(engine) == [("lima@example.org", date(2026, 11, 28))]
     # Ticking on, and a second restart, add nothing for that day; the next day comes once.
-    run_ticks(engine, db_settings, clock, utc(2026, 11, 29, 13, 0), restarted)
-    assert digest_tick(engine, db_settings, clock, record_editions).enqueued == 0
-    run_ticks(engine, db_settings, clock, utc(2026, 11, 29, 15, 0), DigestTicker(record_editions))
+    run_ticks(engine, db_settings, clock, utc(2026, 11, 29, 13, 0))
+    assert tick(engine, db_settings, clock).enqueued == 0
+    run_ticks(engine, db_settings, clock, utc(2026, 11, 29, 15, 0))
     assert editions(engine) == [
         ("lima@example.org", date(2026, 11, 28)),
         ("lima@example.org", date(2026, 11, 29)),
@@ -118,31 +119,38 @@ def test_only_active_readers_are_due(engine: Engine, db_settings: Settings) -> N
 def test_a_failed_enqueue_is_tried_again_next_tick(engine: Engine, db_settings: Settings) -> None:
     add_readers(engine, db_settings, READERS[:1])
     clock = FixedClock(utc(2026, 11, 28, 14, 5))
-    calls = []
 
     def broken(*args: object) -> None:
-        calls.append(args)
         raise RuntimeError("digest step failed")
 
-    ticker = DigestTicker(broken)
     with pytest.raises(RuntimeError):
-        ticker.tick(engine, db_settings, clock)
-    ticker.enqueue = record_editions
+        digest_tick(engine, db_settings, clock, broken)
     clock.advance(seconds=30)
-    assert ticker.tick(engine, db_settings, clock).enqueued == 1
-    assert ticker.tick(engine, db_settings, clock).checked_groups == 0  # remembered as complete
-    assert len(calls) == 1
+    assert tick(engine, db_settings, clock).enqueued == 1
+    again = tick(engine, db_settings, clock)
+    assert (again.due_groups, again.checked_groups) == (1, 0)  # the slot is marked finished
 
 
-def test_readers_joining_after_their_time_are_picked_up_by_the_recheck(
+def test_readers_joining_after_their_time_start_the_next_day(
     engine: Engine, db_settings: Settings
 ) -> None:
     add_readers(engine, db_settings, READERS[:1])
     clock = FixedClock(utc(2026, 11, 28, 14, 5))
-    ticker = DigestTicker(record_editions, recheck=timedelta(minutes=10))
-    assert ticker.tick(engine, db_settings, clock).enqueued == 1
+    assert tick(engine, db_settings, clock).enqueued == 1
     add_readers(engine, db_settings, [("late@example.org", "America/Lima", "09:00")])
+    run_ticks(engine, db_settings, clock, utc(2026, 11, 29, 15, 0))
+    assert editions(engine) == [
+        ("lima@example.org", date(2026, 11, 28)),
+        ("late@example.org", date(2026, 11, 29)),
+        ("lima@example.org", date(2026, 11, 29)),
+    ]
+
+
+def test_a_new_slot_on_a_day_is_still_sent(engine: Engine, db_settings: Settings) -> None:
+    add_readers(engine, db_settings, READERS[:1])
+    clock = FixedClock(utc(2026, 11, 28, 14, 5))
+    tick(engine, db_settings, clock)
+    # A reader with a send time nobody had: a slot not finished yet, so it goes today.
+    add_readers(engine, db_settings, [("other@example.org", "America/Lima", "08:00")])
     clock.advance(minutes=1)
-    assert ticker.tick(engine, db_settings, clock).enqueued == 0
-    clock.advance(minutes=10)
-    assert ticker.tick(engine, db_settings, clock).enqueued == 1
+    assert tick(engine, db_settings, clock).enqueued == 1

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from syndicate import config, store
 from syndicate.clock import FixedClock
 from syndicate.schedule.lock import AdvisoryLock, LocalLock, lock_for
-from syndicate.schedule.tick import DigestTicker
+from syndicate.schedule.tick import digest_tick
 from tests.conftest import ROOT, _truncate, write_config
 from tests.schedule_helpers import editions, record_editions
 from tests.test_schedule_due import READERS, add_readers
@@ -35,17 +35,17 @@ CHILD = textwrap.dedent(
     from syndicate import config, store
     from syndicate.clock import FixedClock
     from syndicate.schedule.lock import AdvisoryLock
-    from syndicate.schedule.tick import DigestTicker
+    from syndicate.schedule.tick import digest_tick
     from tests.schedule_helpers import record_editions
 
     settings = config.load(sys.argv[1], env={})
     engine = store.open_engine(settings.database.url)
     clock = FixedClock(datetime.fromisoformat(sys.argv[2]))
     until = datetime.fromisoformat(sys.argv[3])
-    lock, ticker = AdvisoryLock(engine), DigestTicker(record_editions)
+    lock = AdvisoryLock(engine)
     while clock.now() < until:
         if lock.acquire():
-            ticker.tick(engine, settings, clock)
+            digest_tick(engine, settings, clock, record_editions)
         clock.advance(minutes=10)
     print("holding", flush=True)
     time.sleep(600)
@@ -115,10 +115,9 @@ def test_other_scheduler_takes_over_when_the_holder_is_killed(
             assert time.monotonic() < deadline, "the lock was not freed after the holder died"
             time.sleep(0.1)
         clock = FixedClock(killed_at)
-        ticker = DigestTicker(record_editions)
         while clock.now() < killed_at + timedelta(days=1):
             if standby.acquire():
-                ticker.tick(engine, settings, clock)
+                digest_tick(engine, settings, clock, record_editions)
             clock.advance(minutes=10)
     finally:
         if child.poll() is None:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.schedule.lock import SchedulerLock
-from syndicate.schedule.tick import DigestTicker
+from syndicate.schedule.tick import Enqueue, digest_tick, enqueue_with_digest
 
 log = logging.getLogger("syndicate.run")
 
@@ -52,13 +52,13 @@ class Jobs:
         settings: Settings,
         clock: Clock,
         lock: SchedulerLock,
-        ticker: DigestTicker | None = None,
+        enqueue: Enqueue = enqueue_with_digest,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = clock
         self.lock = lock
-        self.ticker = ticker or DigestTicker()
+        self.enqueue = enqueue
         # Set on shutdown: delivery stops claiming and hands back what it has not started.
         self.stop_claiming = threading.Event()
         self._lock_guard = threading.Lock()
@@ -81,7 +81,7 @@ class Jobs:
         """One digest tick; returns how many editions were enqueued."""
         if not self.is_scheduler():
             return 0
-        return self.ticker.tick(self.engine, self.settings, self.clock).enqueued
+        return digest_tick(self.engine, self.settings, self.clock, self.enqueue).enqueued
 
     def deliver(self) -> int:
         """Send what is due now; returns how many messages were handled."""

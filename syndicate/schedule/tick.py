@@ -1,10 +1,15 @@
 """The digest tick: enqueue today's edition for every subscriber whose send time has passed.
 
 Run every ~30 seconds by ``syndicate run`` (or by cron through ``syndicate
-digest tick``). Nothing is remembered between runs that matters for
-correctness: the outbox says who already has today's edition, so a tick after
-a restart sends a missed slot once, the same day, and a second tick (or a
-second node) finds nothing more to do.
+digest tick``). The database holds all the state: the outbox says who already
+has an edition for a date, and ``digest_slots`` which (date, timezone, time)
+slots are finished. A tick after a restart therefore sends a slot missed
+earlier that local day once, and a second tick (or a second node) finds
+nothing more to do.
+
+A slot is marked finished only after every subscriber it had was enqueued, so
+a failed run is tried again on the next tick. Subscribers who join a slot (or
+become active) after it finished get their first edition the next day.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, delete, select
 
 from syndicate.clock import Clock
 from syndicate.config import Settings
+from syndicate.db import digest_slots
 from syndicate.errors import OperationalError
 from syndicate.schedule.due import DueEdition, due_groups, groups, missing
 
@@ -25,8 +31,11 @@ log = logging.getLogger(__name__)
 
 # Subscribers handed to the digest step per call: bounds memory and transaction size.
 ENQUEUE_BATCH = 5000
+# Finished-slot records older than this are deleted.
+KEEP_SLOTS = timedelta(days=7)
 
 Enqueue = Callable[[Engine, Settings, Clock, date, list[int]], object]
+Slot = tuple[str, str]  # (timezone, digest_time)
 
 
 def enqueue_with_digest(
@@ -47,7 +56,7 @@ def enqueue_with_digest(
 class TickReport:
     groups: int = 0
     due_groups: int = 0
-    checked_groups: int = 0
+    checked_groups: int = 0  # due and not finished yet
     editions: list[DueEdition] = field(default_factory=list)
 
     @property
@@ -56,72 +65,64 @@ class TickReport:
 
     def summary(self) -> str:
         if not self.editions:
-            return f"digest tick: nothing due ({self.due_groups} of {self.groups} groups past their time)"
+            return (
+                f"digest tick: nothing due ({self.due_groups} of {self.groups} send slots "
+                "have passed today and are done)"
+            )
         parts = ", ".join(f"{len(e.subscriber_ids)} for {e.edition_date}" for e in self.editions)
         return f"digest tick: enqueued {parts}"
 
 
-class DigestTicker:
-    """Runs ticks and remembers which groups are already complete today.
+def _finished(conn: Connection, dates: set[date]) -> set[tuple[date, str, str]]:
+    if not dates:
+        return set()
+    rows = conn.execute(
+        select(
+            digest_slots.c.edition_date, digest_slots.c.timezone, digest_slots.c.digest_time
+        ).where(digest_slots.c.edition_date.in_(sorted(dates)))
+    ).all()
+    return {(day, tz, hhmm) for day, tz, hhmm in rows}
 
-    The memory only saves work: a (date, timezone, time) group found complete is
-    not queried again on the next ticks, and every ``recheck`` the whole day is
-    checked again (which also picks up readers who joined a group after its
-    send time). A new process starts with an empty memory and checks everything.
-    """
 
-    def __init__(
-        self, enqueue: Enqueue = enqueue_with_digest, recheck: timedelta = timedelta(minutes=10)
-    ) -> None:
-        self.enqueue = enqueue
-        self.recheck = recheck
-        self._complete: set[tuple[date, str, str]] = set()
-        self._last_full: datetime | None = None
+def _mark_finished(engine: Engine, edition_date: date, slots: list[Slot], now: datetime) -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
 
-    def tick(self, engine: Engine, settings: Settings, clock: Clock) -> TickReport:
-        now = clock.now()
-        full = (
-            self._last_full is None
-            or now - self._last_full >= self.recheck
-            or now < self._last_full
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    rows = [
+        {"edition_date": edition_date, "timezone": tz, "digest_time": hhmm, "done_at": now}
+        for tz, hhmm in slots
+    ]
+    with engine.begin() as conn:
+        # Another tick (cron next to the service, say) may have marked some first.
+        conn.execute(dialect.insert(digest_slots).on_conflict_do_nothing(), rows)
+        conn.execute(
+            delete(digest_slots).where(digest_slots.c.edition_date < edition_date - KEEP_SLOTS)
         )
-        if full:
-            self._complete.clear()
-        with engine.connect() as conn:
-            pairs = groups(conn)
-            due = due_groups(pairs, now)
-            todo: dict[date, list[tuple[str, str]]] = {}
-            for slot in due:
-                if (slot.local_date, slot.timezone, slot.digest_time) not in self._complete:
-                    todo.setdefault(slot.local_date, []).append((slot.timezone, slot.digest_time))
-            owed = {d: missing(conn, d, todo[d]) for d in sorted(todo)}
-        report = TickReport(
-            groups=len(pairs),
-            due_groups=len(due),
-            checked_groups=sum(len(v) for v in todo.values()),
-        )
-        for edition_date, ids in owed.items():
-            for start in range(0, len(ids), ENQUEUE_BATCH):
-                self.enqueue(
-                    engine, settings, clock, edition_date, ids[start : start + ENQUEUE_BATCH]
-                )
-            if ids:
-                report.editions.append(DueEdition(edition_date, ids))
-        # Only after every enqueue went through: a failure above leaves the groups
-        # unmarked, so the next tick tries them again.
-        for edition_date, pairs_done in todo.items():
-            self._complete.update((edition_date, tz, hhmm) for tz, hhmm in pairs_done)
-        today = {slot.local_date for slot in due}
-        self._complete = {key for key in self._complete if key[0] in today}
-        if full:
-            self._last_full = now
-        if report.editions:
-            log.info(report.summary())
-        return report
 
 
 def digest_tick(
     engine: Engine, settings: Settings, clock: Clock, enqueue: Enqueue = enqueue_with_digest
 ) -> TickReport:
-    """One stateless tick, for cron: checks every due group."""
-    return DigestTicker(enqueue).tick(engine, settings, clock)
+    """Enqueue the edition of every due, unfinished send slot; mark the slots finished."""
+    now = clock.now()
+    with engine.connect() as conn:
+        pairs = groups(conn)
+        due = due_groups(pairs, now)
+        done = _finished(conn, {slot.local_date for slot in due})
+        todo: dict[date, list[Slot]] = {}
+        for slot in due:
+            if (slot.local_date, slot.timezone, slot.digest_time) not in done:
+                todo.setdefault(slot.local_date, []).append((slot.timezone, slot.digest_time))
+        owed = {day: missing(conn, day, todo[day]) for day in sorted(todo)}
+    report = TickReport(
+        groups=len(pairs), due_groups=len(due), checked_groups=sum(map(len, todo.values()))
+    )
+    for edition_date, ids in owed.items():
+        for start in range(0, len(ids), ENQUEUE_BATCH):
+            enqueue(engine, settings, clock, edition_date, ids[start : start + ENQUEUE_BATCH])
+        if ids:
+            report.editions.append(DueEdition(edition_date, ids))
+        _mark_finished(engine, edition_date, todo[edition_date], now)
+    if report.editions:
+        log.info(report.summary())
+    return report
