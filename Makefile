@@ -47,6 +47,7 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	sh scripts/screenshots.sh
 	sh scripts/feed-screenshot.sh
+	$(PY) scripts/web_screenshots.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

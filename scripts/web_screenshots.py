@@ -1,0 +1,91 @@
+"""`make screenshots` (web part): the subscribe and preferences pages at a phone's width.
+
+Runs the real app on 127.0.0.1 (ephemeral port) with the example config and a
+throwaway database, and photographs it with headless Chromium. Nothing leaves
+the machine: every other host name resolves to nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from syndicate import config, store, subscribers, tokens
+from syndicate.clock import SystemClock
+from syndicate.web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = {"web-subscribe.png": "/subscribe", "web-preferences.png": "/preferences?token={token}"}
+
+
+def main() -> int:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        print("chromium not found; install it (Debian: apt-get install chromium)", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        shutil.copy(ROOT / "config.example.toml", work / "config.toml")
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        env = {"SYNDICATE_SECRET": "screenshot-secret"}
+        settings = config.load(work / "config.toml", env=env)
+        settings = settings.model_copy(
+            update={"server": settings.server.model_copy(update={"public_url": url})}
+        )
+        engine = store.open_engine(settings.database.url)
+        store.migrate(engine)
+        clock = SystemClock()
+        with engine.begin() as conn:
+            reader = subscribers.validate(settings, "lectora@example.com", ["world", "mundo"])
+            reader_id, _ = subscribers.save(conn, reader, clock.now())
+        token = tokens.sign("screenshot-secret", "preferences", reader_id)
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(settings, engine, clock, publish=None), log_level="warning")
+        )
+        thread = threading.Thread(target=lambda: asyncio.run(server.serve([sock])), daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        try:
+            for name, path in PAGES.items():
+                subprocess.run(
+                    [
+                        chromium,
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--hide-scrollbars",
+                        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                        f"--user-data-dir={work / 'profile'}",
+                        "--window-size=390,1000",
+                        f"--screenshot={ROOT / 'docs' / name}",
+                        url + path.format(token=token),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    timeout=120,
+                )
+                print(f"wrote docs/{name}")
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
