@@ -30,6 +30,9 @@ EXTENSION_TYPES = {
     ".css": "text/css; charset=utf-8",
 }
 MAX_FILE_BYTES = 32 * 1024 * 1024
+# Browsers show application/rss+xml and application/atom+xml as raw source and never
+# apply the feed's xml-stylesheet; served as application/xml they render the page.
+BROWSER_XML_TYPE = "application/xml; charset=utf-8"
 
 
 def media_type(name: str) -> str | None:
@@ -53,6 +56,8 @@ class FeedFile:
     stamp: tuple[int, int, int]  # (mtime_ns, size, inode): changes when the file is replaced
     # Raw ASGI header lists, built once: [plain 200, gzip 200, plain 304, gzip 304].
     headers: tuple[list[tuple[bytes, bytes]], ...]
+    # The same four for a browser (Accept: text/html) opening an RSS or Atom feed.
+    browser_headers: tuple[list[tuple[bytes, bytes]], ...]
     tags: frozenset[bytes]  # both ETags as sent, for the common exact-match revalidation
 
     @classmethod
@@ -66,26 +71,32 @@ class FeedFile:
         last_modified = formatdate(mtime, usegmt=True)
         kind = media_type(os.path.basename(path)) or "application/octet-stream"
         etag, gzip_etag = f'"{digest}"', f'"{digest}-gz"'
+        styled = kind.startswith(("application/rss+xml", "application/atom+xml"))
+        vary = b"Accept-Encoding, Accept" if styled else b"Accept-Encoding"
 
         def common(tag: str) -> list[tuple[bytes, bytes]]:
             return [
                 (b"etag", tag.encode()),
                 (b"last-modified", last_modified.encode()),
                 (b"cache-control", cache_control.encode()),
-                (b"vary", b"Accept-Encoding"),
+                (b"vary", vary),
             ]
 
-        plain = [
-            (b"content-type", kind.encode()),
-            (b"content-length", str(len(body)).encode()),
-            *common(etag),
-        ]
-        zipped = [
-            (b"content-type", kind.encode()),
-            (b"content-encoding", b"gzip"),
-            (b"content-length", str(len(gzipped)).encode()),
-            *common(gzip_etag),
-        ]
+        def variants(content_type: str) -> tuple[list[tuple[bytes, bytes]], ...]:
+            plain = [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *common(etag),
+            ]
+            zipped = [
+                (b"content-type", content_type.encode()),
+                (b"content-encoding", b"gzip"),
+                (b"content-length", str(len(gzipped)).encode()),
+                *common(gzip_etag),
+            ]
+            return (plain, zipped, common(etag), common(gzip_etag))
+
+        headers = variants(kind)
         return cls(
             path=path,
             body=body,
@@ -96,7 +107,8 @@ class FeedFile:
             last_modified=last_modified,
             media_type=kind,
             stamp=stamp,
-            headers=(plain, zipped, common(etag), common(gzip_etag)),
+            headers=headers,
+            browser_headers=variants(BROWSER_XML_TYPE) if styled else headers,
             tags=frozenset((etag.encode(), gzip_etag.encode())),
         )
 

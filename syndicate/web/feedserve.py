@@ -102,6 +102,7 @@ class FeedFiles:
             await _respond(send, 404, _NOT_FOUND_HEADERS, b"" if method == "HEAD" else _NOT_FOUND)
             return
         none_match = modified_since = encoding = None
+        headers = file.headers
         for key, value in scope["headers"]:
             if key == b"if-none-match":
                 none_match = value
@@ -109,6 +110,8 @@ class FeedFiles:
                 modified_since = value
             elif key == b"accept-encoding":
                 encoding = value
+            elif key == b"accept" and b"text/html" in value:
+                headers = file.browser_headers
         zipped = encoding is not None and _gzip_ok(encoding)
         # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
         if none_match is not None:
@@ -120,11 +123,11 @@ class FeedFiles:
             )
         if unchanged:
             metrics.FEED_REQUEST_COUNTS[1] += 1
-            await _respond(send, 304, file.headers[3 if zipped else 2], b"")
+            await _respond(send, 304, headers[3 if zipped else 2], b"")
             return
         metrics.FEED_REQUEST_COUNTS[0] += 1
         body = b"" if method == "HEAD" else (file.gzipped if zipped else file.body)
-        await _respond(send, 200, file.headers[1 if zipped else 0], body)
+        await _respond(send, 200, headers[1 if zipped else 0], body)
 
 
 async def _respond(send: Any, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

@@ -58,9 +58,29 @@ def test_media_types_and_validators(web: Web, path: str, media_type: str, body: 
     assert response.headers["etag"].startswith('"') and response.headers["etag"].endswith('"')
     assert "content-encoding" not in response.headers
     assert response.headers["cache-control"] == "public, max-age=60"
-    assert response.headers["vary"] == "Accept-Encoding"
+    assert response.headers["vary"].startswith("Accept-Encoding")
     mtime = os.stat(web.feeds / path.removeprefix("/feeds/")).st_mtime
     assert response.headers["last-modified"] == formatdate(int(mtime), usegmt=True)
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("path", ["/feeds/world/rss.xml", "/feeds/world/atom.xml"])
+def test_a_browser_gets_xml_it_will_style(web: Web, path: str) -> None:
+    """Browsers apply the xml-stylesheet only to application/xml; feed readers keep the feed type."""
+    reader = web.http.get(path)
+    browser = web.http.get(path, headers={"accept": BROWSER_ACCEPT})
+    assert browser.headers["content-type"] == "application/xml; charset=utf-8"
+    assert reader.headers["content-type"] != browser.headers["content-type"]
+    assert browser.content == reader.content
+    assert "Accept" in browser.headers["vary"] and "Accept" in reader.headers["vary"]
+    again = web.http.get(
+        path, headers={"accept": BROWSER_ACCEPT, "if-none-match": browser.headers["etag"]}
+    )
+    assert again.status_code == 304
+    json_feed = web.http.get("/feeds/world/feed.json", headers={"accept": BROWSER_ACCEPT})
+    assert json_feed.headers["content-type"] == "application/feed+json; charset=utf-8"
 
 
 def test_gzip_when_asked(web: Web) -> None:
