@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mailbox
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -49,8 +50,13 @@ class PermanentFailure(DeliveryError):
         self.bounce = bounce
 
 
+# Awaited by a sender just before the point of no return (DATA): the caller uses it
+# to make sure its previous message is on record before this one can be accepted.
+Gate = Callable[[], Awaitable[None]]
+
+
 class Sender(Protocol):
-    async def send(self, envelope: Envelope) -> str:
+    async def send(self, envelope: Envelope, before_data: Gate | None = None) -> str:
         """Hand one message over; return the server's reply. Raise a DeliveryError."""
         ...
 
@@ -64,7 +70,9 @@ class MaildirSender:
         self.path = Path(path)
         self._box = mailbox.Maildir(self.path, create=True)
 
-    async def send(self, envelope: Envelope) -> str:
+    async def send(self, envelope: Envelope, before_data: Gate | None = None) -> str:
+        if before_data is not None:
+            await before_data()
         try:
             key = self._box.add(mailbox.MaildirMessage(envelope.message))
         except OSError as exc:

@@ -110,6 +110,8 @@ def test_outcomes_sent_retry_with_backoff_then_failed(engine, db_settings, clock
     box.record(engine, [Outcome(ok, "sent", "250 OK")], clock.now(), OWNER, delivery, rng)
     assert row(engine, ok.subscriber_id).state == "sent"
     assert row(engine, ok.subscriber_id).sent_at == clock.now()
+    assert row(engine, ok.subscriber_id).message is None  # delivered: bytes dropped
+    assert row(engine, ok.subscriber_id).message_id == ok.message_id
 
     waits = []
     for attempt in (1, 2):

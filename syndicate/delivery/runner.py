@@ -92,12 +92,13 @@ class _Recorder:
         self._pending: list[tuple[Outcome, asyncio.Future[Outcome]]] = []
         self._flushing: asyncio.Task[None] | None = None
 
-    async def record(self, outcome: Outcome) -> Outcome:
+    def submit(self, outcome: Outcome) -> asyncio.Future[Outcome]:
+        """Queue ``outcome`` for the next commit; the future resolves once it is committed."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._pending.append((outcome, future))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
-        return await future
+        return future
 
     async def _flush(self) -> None:
         while self._pending:
@@ -254,23 +255,43 @@ class _Run:
             log.info("stopping: handed back %d claimed rows", len(untried))
 
     async def _lane(self) -> None:
+        """Send rows one after another. The previous row's outcome is committed while this
+        row's envelope goes out, and must be before this message's DATA: so a lane never
+        has more than one accepted message that is not on record."""
+        previous: asyncio.Future[Outcome] | None = None
         while True:
+            if previous is not None and self.queue.empty():
+                await self._settle(previous)  # don't leave it pending while idle
+                previous = None
             row = await self.queue.get()
             if row is None:
-                return
+                break
             self.in_flight += 1
-            try:
-                outcome = await self.recorder.record(await self._send(row))
-            finally:
-                self.in_flight -= 1
-            self._count(outcome)
+            outcome = await self._send(row, previous)
+            if previous is not None:
+                await self._settle(previous)
+            previous = self.recorder.submit(outcome)
+        if previous is not None:
+            await self._settle(previous)
 
-    async def _send(self, row: Claimed) -> Outcome:
+    async def _settle(self, recording: asyncio.Future[Outcome]) -> None:
+        try:
+            outcome = await recording
+        finally:
+            self.in_flight -= 1
+        self._count(outcome)
+
+    async def _send(self, row: Claimed, previous: asyncio.Future[Outcome] | None) -> Outcome:
         if not row.message:
             return Outcome(row, "failed", "no message stored for this row")
         envelope = Envelope(self.from_address, row.recipient, row.message, row.message_id)
+
+        async def previous_on_record() -> None:
+            if previous is not None:
+                await asyncio.shield(previous)
+
         try:
-            reply = await self.sender.send(envelope)
+            reply = await self.sender.send(envelope, before_data=previous_on_record)
         except TemporaryFailure as exc:
             return Outcome(row, "retry", exc.reply)
         except PermanentFailure as exc:

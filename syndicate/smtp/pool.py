@@ -19,7 +19,7 @@ from aiosmtplib import SMTPException, SMTPResponseException
 
 from syndicate.smtp.bucket import TokenBucket
 from syndicate.smtp.replies import CONNECT, DATA, MAIL, RCPT, classify, describe
-from syndicate.transport import Envelope, PermanentFailure, TemporaryFailure
+from syndicate.transport import Envelope, Gate, PermanentFailure, TemporaryFailure
 
 if TYPE_CHECKING:
     from syndicate.config import Settings
@@ -74,15 +74,21 @@ class _Connection:
                 await self.client.quit(timeout=min(self.pool.timeout, 5.0))
         self.drop()
 
-    async def send(self, envelope: Envelope) -> str:
+    async def send(self, envelope: Envelope, before_data: Gate | None) -> str:
         if self.connected and self.client is not None:
             try:
-                return await self._transaction(self.client, envelope, reused=True)
+                return await self._transaction(self.client, envelope, before_data, reused=True)
             except _Stale:
                 self.drop()
-        return await self._transaction(await self.open(), envelope, reused=False)
+        return await self._transaction(await self.open(), envelope, before_data, reused=False)
 
-    async def _transaction(self, client: aiosmtplib.SMTP, envelope: Envelope, reused: bool) -> str:
+    async def _transaction(
+        self,
+        client: aiosmtplib.SMTP,
+        envelope: Envelope,
+        before_data: Gate | None,
+        reused: bool,
+    ) -> str:
         options: list[str] = []
         encoding = "ascii"
         if not (envelope.sender.isascii() and envelope.recipient.isascii()):
@@ -108,6 +114,12 @@ class _Connection:
                 raise
             stage = RCPT
             await client.rcpt(envelope.recipient, encoding=encoding)
+            if before_data is not None:
+                try:
+                    await before_data()
+                except BaseException:
+                    await self._reset(client)
+                    raise
             stage = DATA
             response = await client.data(envelope.message)
         except _Stale:
@@ -195,14 +207,14 @@ class SmtpPool:
             self._helo_name = await asyncio.to_thread(socket.getfqdn)
         return self._helo_name
 
-    async def send(self, envelope: Envelope) -> str:
+    async def send(self, envelope: Envelope, before_data: Gate | None = None) -> str:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.connections)
         async with self._slots:
             await self.bucket.take()
             connection = self._idle.pop() if self._idle else _Connection(self)
             try:
-                return await connection.send(envelope)
+                return await connection.send(envelope, before_data)
             finally:
                 self._idle.append(connection)
 
