@@ -14,6 +14,7 @@ from syndicate.cli.digest_cmd import digest_group
 from syndicate.cli.serve_cmd import server_options
 from syndicate.config import Settings
 from syndicate.runtime import Runtime
+from syndicate.schedule.jobs import DIGEST_TICK_SECONDS
 
 
 @cli.command()
@@ -28,8 +29,15 @@ from syndicate.runtime import Runtime
     show_default=True,
     help="Seconds to let running jobs finish after SIGTERM/SIGINT.",
 )
+@click.option(
+    "--tick-seconds",
+    type=click.FloatRange(min=0.1),
+    default=DIGEST_TICK_SECONDS,
+    show_default=True,
+    help="Seconds between digest ticks.",
+)
 @pass_runtime
-def run(rt: Runtime, host: str | None, port: int | None, grace: float) -> None:
+def run(rt: Runtime, host: str | None, port: int | None, grace: float, tick_seconds: float) -> None:
     """The whole service: HTTP, feed polling, digests at each reader's time, delivery.
 
     SIGTERM or SIGINT stops it gracefully; SIGHUP reloads the config file.
@@ -54,6 +62,7 @@ def run(rt: Runtime, host: str | None, port: int | None, grace: float) -> None:
         make_app=make_app,
         server_options=server_options(bind_host, bind_port, rt.verbose),
         grace=grace,
+        tick_seconds=tick_seconds,
     )
     console.line(
         f"syndicate run: feeds at {settings.public_url}/feeds/, digests at each "

@@ -84,14 +84,23 @@ class Jobs:
         return digest_tick(self.engine, self.settings, self.clock, self.enqueue).enqueued
 
     def deliver(self) -> int:
-        """Send what is due now; returns how many messages were handled."""
+        """Send until nothing is queued or retrying; returns how many messages were handled.
+
+        It keeps going while there is work (waiting for retries too), so new
+        editions enqueued meanwhile go out in the same run; stopping hands back
+        what was claimed and not started.
+        """
         if self.deliver_step is None or self.stop_claiming.is_set():
             return 0
         report = self.deliver_step(
-            self.engine, self.settings, self.clock, stop_event=self.stop_claiming
+            self.engine,
+            self.settings,
+            self.clock,
+            until_empty=True,
+            stop_event=self.stop_claiming,
         )
         handled = sum(getattr(report, name, 0) for name in ("sent", "retrying", "failed"))
-        if handled:
+        if handled or getattr(report, "released", 0):
             log.info("deliver: %s", report.summary())
         return int(handled)
 

@@ -77,6 +77,7 @@ class Service:
         make_app: AppFactory,
         server_options: dict[str, Any],
         grace: float = 25.0,
+        tick_seconds: float = DIGEST_TICK_SECONDS,
         jobs: Jobs | None = None,
     ) -> None:
         self.settings = settings
@@ -86,11 +87,13 @@ class Service:
         self.make_app = make_app
         self.server_options = server_options
         self.grace = grace
+        self.tick_seconds = tick_seconds
         self.jobs = jobs or Jobs(engine, settings, clock, lock_for(engine))
         self.stopping: asyncio.Event | None = None
         self.scheduler: Any = None
         self.front = SwappableApp(make_app(settings))
         self._running: set[asyncio.Task[Any]] = set()
+        self._delivering = False
 
     # -- jobs -------------------------------------------------------------------------
 
@@ -124,11 +127,16 @@ class Service:
             self.wake_delivery()
 
     async def deliver_job(self) -> None:
-        await self._in_thread("deliver", self.jobs.deliver)
+        self._delivering = True
+        try:
+            await self._in_thread("deliver", self.jobs.deliver)
+        finally:
+            self._delivering = False
 
     def wake_delivery(self) -> None:
+        """Start delivering now rather than at the next interval (a running run picks it up)."""
         job = self.scheduler.get_job("deliver") if self.scheduler else None
-        if job is not None and not self.jobs.stop_claiming.is_set():
+        if job is not None and not self._delivering and not self.jobs.stop_claiming.is_set():
             job.modify(next_run_time=datetime.now(UTC))
 
     def _start_scheduler(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -154,7 +162,7 @@ class Service:
         scheduler.add_job(
             self.digest_job,
             "interval",
-            seconds=DIGEST_TICK_SECONDS,
+            seconds=self.tick_seconds,
             id="digest",
             next_run_time=now,
             misfire_grace_time=DIGEST_TICK_SECONDS,
@@ -261,7 +269,9 @@ class Service:
         self.stopping.set()
         self.jobs.stop_claiming.set()
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            # Pause, not shut down, while jobs finish: shutting the scheduler down
+            # cancels the awaits of running jobs, whose threads would carry on unwatched.
+            self.scheduler.pause()
         clean = True
         running = set(self._running)
         if running:
@@ -275,6 +285,8 @@ class Service:
                     len(pending),
                     self.grace,
                 )
+        if self.scheduler is not None and clean:
+            self.scheduler.shutdown(wait=False)
         server.should_exit = True
         await self._finish_serving(serving)
         await asyncio.to_thread(self.jobs.lock.release)
