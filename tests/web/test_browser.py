@@ -57,12 +57,28 @@ def browser() -> Iterator[object]:
         driver.quit()
 
 
-def heading(driver) -> str:
+def heading(driver, expected: str) -> str | None:
+    """The page's h1 once it reads ``expected`` (or after 10 s, whatever it reads then).
+
+    After a click the old page may still be there, or be replaced while it is read:
+    waiting for the expected text avoids racing the navigation.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.TAG_NAME, "h1"))
-    return str(driver.find_element(By.TAG_NAME, "h1").text)
+    def current(d) -> str | None:
+        try:
+            found = d.find_elements(By.TAG_NAME, "h1")
+            return str(found[0].text) if found else None
+        except StaleElementReferenceException:
+            return None
+
+    try:
+        WebDriverWait(driver, 10).until(lambda d: current(d) == expected)
+    except TimeoutException:
+        pass
+    return current(driver)
 
 
 def test_reader_journey(start_web, browser) -> None:
@@ -74,14 +90,14 @@ def test_reader_journey(start_web, browser) -> None:
     web: Web = start_web()
 
     driver.get(f"{web.url}/subscribe")
-    assert heading(driver) == "Subscribe to the daily digest"
+    assert heading(driver, "Subscribe to the daily digest") == "Subscribe to the daily digest"
     # Nothing overflows a phone's width.
     assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     driver.find_element(By.XPATH, '//label[normalize-space()="World"]').click()
     email = driver.find_element(By.ID, "email")
     email.send_keys("reader@example.com")
     email.send_keys(Keys.ENTER)  # the keyboard is enough to send the form
-    assert heading(driver) == "Check your inbox"
+    assert heading(driver, "Check your inbox") == "Check your inbox"
 
     mails = web.mails(1)
     assert [m["To"] for m in mails] == ["reader@example.com"]
@@ -89,10 +105,10 @@ def test_reader_journey(start_web, browser) -> None:
     link = re.search(r"(http://\S+/confirm\?token=\S+)", text)
     assert link, text
     driver.get(link[1])
-    assert heading(driver) == "You are subscribed"
+    assert heading(driver, "You are subscribed") == "You are subscribed"
 
     driver.find_element(By.LINK_TEXT, "Change your preferences").click()
-    assert heading(driver) == "Your preferences"
+    assert heading(driver, "Your preferences") == "Your preferences"
     world = driver.find_element(By.CSS_SELECTOR, 'input[name="sections"][value="world"]')
     assert world.is_selected()
     world.click()
@@ -102,7 +118,7 @@ def test_reader_journey(start_web, browser) -> None:
     zone.send_keys("Europe/Madrid")
     Select(driver.find_element(By.ID, "language")).select_by_value("es")
     driver.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
-    assert heading(driver) == "Tus preferencias"
+    assert heading(driver, "Tus preferencias") == "Tus preferencias"
     assert "Tus preferencias se guardaron." in driver.page_source
     with web.engine.connect() as conn:
         reader = subscribers.find(conn, "reader@example.com")
@@ -115,10 +131,10 @@ def test_reader_journey(start_web, browser) -> None:
     )
 
     driver.find_element(By.LINK_TEXT, "Darme de baja").click()
-    assert heading(driver) == "Darse de baja"
+    assert heading(driver, "Darse de baja") == "Darse de baja"
     with web.engine.connect() as conn:
         assert subscribers.find(conn, "reader@example.com").status == "active"  # type: ignore[union-attr]
     driver.find_element(By.CSS_SELECTOR, "button.danger").click()
-    assert heading(driver) == "Te diste de baja"
+    assert heading(driver, "Te diste de baja") == "Te diste de baja"
     with web.engine.connect() as conn:
         assert subscribers.find(conn, "reader@example.com").status == "unsubscribed"  # type: ignore[union-attr]
