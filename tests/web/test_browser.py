@@ -6,6 +6,7 @@ the reason when they are missing, so `make test` passes on a fresh machine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -74,10 +75,8 @@ def heading(driver, expected: str) -> str | None:
         except StaleElementReferenceException:
             return None
 
-    try:
+    with contextlib.suppress(TimeoutException):
         WebDriverWait(driver, 10).until(lambda d: current(d) == expected)
-    except TimeoutException:
-        pass
     return current(driver)
 
 
