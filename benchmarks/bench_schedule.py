@@ -12,17 +12,16 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text, update
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
+from syndicate.db import articles
 from syndicate.schedule.due import due_groups, find_due, groups
 from syndicate.schedule.tick import digest_tick
 
@@ -188,8 +187,17 @@ def _poll(url: str | None) -> None:
                 }
                 out.write(json.dumps(record) + "\n")
         clock = SystemClock()
-        # Imported an hour ago: older than the poll's look-back for late commits.
-        import_paths(engine, settings, [source], FixedClock(clock.now() - timedelta(hours=1)))
+        import_paths(engine, settings, [source], clock)
+        # A newsroom's pace: the articles came in over the last five days, not at once.
+        spread = timedelta(days=5) / ARTICLES
+        with engine.begin() as conn:
+            for article_id in conn.execute(select(articles.c.id)).scalars().all():
+                moment = clock.now() - timedelta(hours=1) - spread * article_id
+                conn.execute(
+                    update(articles)
+                    .where(articles.c.id == article_id)
+                    .values(changed_at=moment, first_seen_at=moment)
+                )
         poll(engine, settings, clock)
         elapsed, _ = _best(lambda: poll(engine, settings, clock), 50)
         engine.dispose()
@@ -206,12 +214,7 @@ def run() -> None:
     if not base:
         print("   digest tick: skipped (set SYNDICATE_TEST_POSTGRES_URL to a PostgreSQL server)")
         return
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"syndicate_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
+    with store.scratch_database(base, "syndicate_bench") as url:
         started = time.perf_counter()
         _fill(url)
         print(
@@ -219,14 +222,3 @@ def run() -> None:
         )
         _tick(url)
         _poll(url)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
