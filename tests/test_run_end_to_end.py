@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from syndicate import config, store
 from syndicate.db import outbox
 from tests.cli import syndicate
-from tests.conftest import write_config
+from tests.conftest import ROOT, write_config
 from tests.run_process import RunningService
 from tests.smtp_server import Delay, SmtpServer
 from tests.test_run_service import get_feed
@@ -133,5 +133,48 @@ def test_article_to_feed_to_digest_to_smtp_and_a_clean_stop(tmp_path: Path) -> N
             assert again.stop(signal.SIGTERM) == 0, again.log
         finally:
             again.close()
+        assert sorted(smtp.by_recipient().items()) == [(email, 1) for email in READERS]
+        assert _outbox_states(settings) == {"sent": len(READERS)}
+
+
+def test_a_job_outliving_the_grace_period_exits_promptly_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    with SmtpServer() as smtp:
+        smtp.on_data = lambda rcpt, seen: Delay(8)  # far longer than the grace period
+        path = write_config(
+            tmp_path,
+            f"""
+            [delivery]
+            transport = "smtp"
+            connections = 1
+
+            [smtp]
+            host = "127.0.0.1"
+            port = {smtp.port}
+            """,
+        )
+        settings = config.load(path, env={})
+        assert syndicate(path, "init").returncode == 0
+        assert syndicate(path, "import", str(ROOT / "examples" / "articles")).returncode == 0
+        csv = _readers_csv(tmp_path / "readers.csv", "UTC", "00:00")
+        assert syndicate(path, "subscribers", "import", str(csv)).returncode == 0
+
+        service = RunningService(path, "--grace", "0.5")
+        try:
+            service.wait_for("digest tick: enqueued")
+            _wait(lambda: smtp.connections >= 1)
+            time.sleep(0.5)  # the first message is now in DATA
+            assert service.stop(signal.SIGTERM) == 1
+            assert service.stop_seconds < 10
+            assert "still running after" in service.log, service.log
+        finally:
+            service.close()
+        assert smtp.received == []
+
+        # The rows the stopped process held are taken back; each reader gets one copy.
+        smtp.on_data = None
+        done = syndicate(path, "deliver", "--until-empty", timeout=120)
+        assert done.returncode == 0, done.stderr
         assert sorted(smtp.by_recipient().items()) == [(email, 1) for email in READERS]
         assert _outbox_states(settings) == {"sent": len(READERS)}
