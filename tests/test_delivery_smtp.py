@@ -196,20 +196,22 @@ def test_wrong_password_is_retried_not_failed(tmp_path, clock, tls_relay):
     assert set(bounces) == {0}
 
 
-def test_stop_hands_back_what_was_not_sent(tmp_path, clock, server):
+# (100, 20): every due row is claimed at once and the stop comes after the last claim.
+@pytest.mark.parametrize(("batch_size", "stop_after"), [(20, 5), (100, 20)])
+def test_stop_hands_back_what_was_not_sent(tmp_path, clock, server, batch_size, stop_after):
     settings, engine, people = setup(
-        tmp_path, clock, server.port, 60, delivery={"connections": 1, "batch_size": 20}
+        tmp_path, clock, server.port, 60, delivery={"connections": 1, "batch_size": batch_size}
     )
     stop = threading.Event()
 
     def on_data(rcpt: str, seen: int):
-        if len(server.received) >= 5:
+        if len(server.received) >= stop_after:
             stop.set()
         return None
 
     server.on_data = on_data
     first = run(engine, settings, clock, stop_event=stop)
-    assert first.stopped and 5 <= first.sent < 60 and first.released > 0
+    assert first.stopped and stop_after <= first.sent < 60 and first.released > 0
     assert outbox_states(engine).get("sending", 0) == 0
     second = run(engine, settings, clock)
     assert first.sent + second.sent == 60

@@ -210,7 +210,13 @@ class _Run:
             if rows or skipped:
                 continue
             if not self.until_empty:
-                return
+                # Everything due is claimed. Stay until the lanes have taken it, so a
+                # stop before then still hands back the rows nobody started.
+                while self.queue.qsize() and not self._stopping():
+                    await asyncio.sleep(POLL_SECONDS * 5)
+                if not self._stopping():
+                    return
+                break
             if self.queue.qsize() or self.in_flight:
                 await asyncio.sleep(POLL_SECONDS * 5)
                 continue
