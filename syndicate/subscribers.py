@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from syndicate.addresses import BadAddress, normalise_address
+from syndicate.addresses import normalise_address
 from syndicate.config import Settings, _check_hhmm
 from syndicate.db import subscriber_sections, subscribers
 from syndicate.errors import InputError
@@ -56,10 +56,7 @@ def validate(
     status: str | None = None,
 ) -> SubscriberInput:
     """Normalise one subscriber; raise InputError naming the first bad field."""
-    try:
-        address = normalise_address(email)
-    except BadAddress:
-        raise
+    address = normalise_address(email)
     slugs: list[str] = []
     for name in sections:
         if not name.strip():
