@@ -61,19 +61,21 @@ def browser() -> Iterator[object]:
 def heading(driver, expected: str) -> str | None:
     """The page's h1 once it reads ``expected`` (or after 10 s, whatever it reads then).
 
-    After a click the old page may still be there, or be replaced while it is read:
-    waiting for the expected text avoids racing the navigation.
+    After a click the old page may still be there, or be torn down while it is read,
+    which Chromium reports as a stale element, a detached node or an unloaded
+    document: each of these only means "not the new page yet", so keep waiting.
     """
-    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
-    from selenium.webdriver.common.by import By
+    from selenium.common.exceptions import TimeoutException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
+
+    read_h1 = "const h = document.querySelector('h1'); return h ? h.textContent.trim() : null;"
 
     def current(d) -> str | None:
         try:
-            found = d.find_elements(By.TAG_NAME, "h1")
-            return str(found[0].text) if found else None
-        except StaleElementReferenceException:
+            found = d.execute_script(read_h1)
+        except WebDriverException:
             return None
+        return None if found is None else str(found)
 
     with contextlib.suppress(TimeoutException):
         WebDriverWait(driver, 10).until(lambda d: current(d) == expected)
