@@ -7,7 +7,7 @@ in the same run: `syndicate serve`; nginx (Debian package `nginx`, run here as
 our own process from a temporary config on a free 127.0.0.1 port, serving the
 same file and its precompressed .gz through `gzip_static`); and, for scale, an
 empty ASGI app under the same uvicorn that answers 304 without looking at the
-request (the floor of what any app under uvicorn can do). Runs are interleaved
+request (the most any ASGI app can do there; feed hits are answered before ASGI). Runs are interleaved
 and the best of each is kept, since the machine is shared.
 Targets: 304s at >= 50 % of nginx's rate, gzip 200s at >= 25 %.
 """

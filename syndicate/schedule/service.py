@@ -49,6 +49,10 @@ class SwappableApp:
     def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
         self.app = app
 
+    @property
+    def feed_cache(self) -> Any:
+        return getattr(self.app, "feed_cache", None)  # the current app's, for FeedProtocol
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.app(scope, receive, send)
 

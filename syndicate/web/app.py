@@ -130,6 +130,11 @@ class ServiceApp(Starlette):
 
     feed_files: FeedFiles
 
+    @property
+    def feed_cache(self) -> FeedCache:
+        """Where ``FeedProtocol`` answers feed polls from, ahead of this app."""
+        return self.feed_files.cache
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
             path: str = scope["path"]

@@ -41,6 +41,24 @@ def media_type(name: str) -> str | None:
     return EXTENSION_TYPES.get(os.path.splitext(name)[1])
 
 
+_STATUS_LINES = {200: b"HTTP/1.1 200 OK\r\n", 304: b"HTTP/1.1 304 Not Modified\r\n"}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One complete answer: for ASGI as a header list, for the wire as ready bytes."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    head: bytes  # status line and header lines, without Date and the closing blank line
+    body: bytes
+
+    @classmethod
+    def of(cls, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Reply:
+        lines = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+        return cls(status, headers, _STATUS_LINES[status] + lines, body)
+
+
 @dataclass(frozen=True)
 class FeedFile:
     """One published file and its precomputed response headers."""
@@ -54,10 +72,10 @@ class FeedFile:
     last_modified: str
     media_type: str
     stamp: tuple[int, int, int]  # (mtime_ns, size, inode): changes when the file is replaced
-    # Raw ASGI header lists, built once: [plain 200, gzip 200, plain 304, gzip 304].
-    headers: tuple[list[tuple[bytes, bytes]], ...]
+    # Every answer a hit can get, built once: [plain 200, gzip 200, plain 304, gzip 304].
+    replies: tuple[Reply, ...]
     # The same four for a browser (Accept: text/html) opening an RSS or Atom feed.
-    browser_headers: tuple[list[tuple[bytes, bytes]], ...]
+    browser_replies: tuple[Reply, ...]
     tags: frozenset[bytes]  # both ETags as sent, for the common exact-match revalidation
 
     @classmethod
@@ -82,7 +100,7 @@ class FeedFile:
                 (b"vary", vary),
             ]
 
-        def variants(content_type: str) -> tuple[list[tuple[bytes, bytes]], ...]:
+        def variants(content_type: str) -> tuple[Reply, ...]:
             plain = [
                 (b"content-type", content_type.encode()),
                 (b"content-length", str(len(body)).encode()),
@@ -94,9 +112,14 @@ class FeedFile:
                 (b"content-length", str(len(gzipped)).encode()),
                 *common(gzip_etag),
             ]
-            return (plain, zipped, common(etag), common(gzip_etag))
+            return (
+                Reply.of(200, plain, body),
+                Reply.of(200, zipped, gzipped),
+                Reply.of(304, common(etag), b""),
+                Reply.of(304, common(gzip_etag), b""),
+            )
 
-        headers = variants(kind)
+        replies = variants(kind)
         return cls(
             path=path,
             body=body,
@@ -107,8 +130,8 @@ class FeedFile:
             last_modified=last_modified,
             media_type=kind,
             stamp=stamp,
-            headers=headers,
-            browser_headers=variants(BROWSER_XML_TYPE) if styled else headers,
+            replies=replies,
+            browser_replies=variants(BROWSER_XML_TYPE) if styled else replies,
             tags=frozenset((etag.encode(), gzip_etag.encode())),
         )
 

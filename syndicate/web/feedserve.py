@@ -6,11 +6,12 @@ hottest path of the service, and everything it needs was computed at load time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from syndicate import metrics
-from syndicate.web.feedcache import FeedCache, FeedFile
+from syndicate.web.feedcache import FeedCache, FeedFile, Reply
 
 _NOT_FOUND = b"Not Found\n"
 _NOT_FOUND_HEADERS = [
@@ -80,6 +81,41 @@ def not_modified_since(header: str, file: FeedFile) -> bool:
     return file.mtime <= since.timestamp()
 
 
+def answer(cache: FeedCache, path: str, headers: Iterable[tuple[bytes, bytes]]) -> Reply | None:
+    """The reply to a GET of published file ``path`` (None: no such file).
+
+    Shared by the ASGI endpoint and the protocol's fast path, so both answer alike.
+    """
+    file = None if ".." in path or "\\" in path else cache.get(path)
+    if file is None:
+        return None
+    none_match = modified_since = encoding = None
+    replies = file.replies
+    for key, value in headers:
+        if key == b"if-none-match":
+            none_match = value
+        elif key == b"if-modified-since":
+            modified_since = value
+        elif key == b"accept-encoding":
+            encoding = value
+        elif key == b"accept" and b"text/html" in value:
+            replies = file.browser_replies
+    zipped = encoding is not None and _gzip_ok(encoding)
+    # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
+    if none_match is not None:
+        # Most revalidations send back exactly the tag we gave: compare bytes first.
+        unchanged = none_match in file.tags or etag_matches(none_match.decode("latin-1"), file)
+    else:
+        unchanged = modified_since is not None and not_modified_since(
+            modified_since.decode("latin-1"), file
+        )
+    if unchanged:
+        metrics.FEED_REQUEST_COUNTS[1] += 1
+        return replies[3 if zipped else 2]
+    metrics.FEED_REQUEST_COUNTS[0] += 1
+    return replies[1 if zipped else 0]
+
+
 class FeedFiles:
     """ASGI endpoint for /feeds/{path}: path params come from the route table."""
 
@@ -96,38 +132,12 @@ class FeedFiles:
             location = f"/feeds/{path}/".encode()
             await _respond(send, 301, [(b"location", location), (b"content-length", b"0")], b"")
             return
-        file = None if ".." in path or "\\" in path else self.cache.get(path)
-        if file is None:
+        reply = answer(self.cache, path, scope["headers"])
+        if reply is None:
             metrics.FEED_REQUEST_COUNTS[2] += 1
             await _respond(send, 404, _NOT_FOUND_HEADERS, b"" if method == "HEAD" else _NOT_FOUND)
             return
-        none_match = modified_since = encoding = None
-        headers = file.headers
-        for key, value in scope["headers"]:
-            if key == b"if-none-match":
-                none_match = value
-            elif key == b"if-modified-since":
-                modified_since = value
-            elif key == b"accept-encoding":
-                encoding = value
-            elif key == b"accept" and b"text/html" in value:
-                headers = file.browser_headers
-        zipped = encoding is not None and _gzip_ok(encoding)
-        # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
-        if none_match is not None:
-            # Most revalidations send back exactly the tag we gave: compare bytes first.
-            unchanged = none_match in file.tags or etag_matches(none_match.decode("latin-1"), file)
-        else:
-            unchanged = modified_since is not None and not_modified_since(
-                modified_since.decode("latin-1"), file
-            )
-        if unchanged:
-            metrics.FEED_REQUEST_COUNTS[1] += 1
-            await _respond(send, 304, headers[3 if zipped else 2], b"")
-            return
-        metrics.FEED_REQUEST_COUNTS[0] += 1
-        body = b"" if method == "HEAD" else (file.gzipped if zipped else file.body)
-        await _respond(send, 200, headers[1 if zipped else 0], body)
+        await _respond(send, reply.status, reply.headers, b"" if method == "HEAD" else reply.body)
 
 
 async def _respond(send: Any, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from syndicate.web.fastpath import FeedProtocol
+
 
 def bound_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -25,8 +27,16 @@ def base_url(sock: socket.socket) -> str:
 
 @contextmanager
 def running(app: Any, sock: socket.socket) -> Iterator[str]:
+    # The protocol `syndicate serve` uses, so feed hits take the same shortcut here.
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, ws="none", lifespan="off", loop="asyncio"
+        app,
+        http=FeedProtocol,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        ws="none",
+        lifespan="off",
+        loop="asyncio",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
