@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 
-from syndicate import metrics, subscribers, tokens, transport
+from syndicate import db, metrics, subscribers, tokens, transport
 from syndicate.addresses import mask
 from syndicate.clock import Clock
 from syndicate.config import Settings
+from syndicate.delivery.outbox import backoff
 from syndicate.subscribers import Subscriber
-from syndicate.transport import DeliveryError, Envelope, Sender
+from syndicate.transport import DeliveryError, Envelope, Sender, TemporaryFailure
 
 log = logging.getLogger(__name__)
 CONFIRM_VALID = timedelta(days=7)
+CLAIM_BATCH = 200
+# How long a claimed confirmation stays with its sender: one that died mid-send is
+# tried again after this.
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 def link(settings: Settings, route: str, purpose: str, subscriber_id: int, expires=None) -> str:
@@ -48,33 +54,125 @@ async def send_confirmations(
     settings: Settings,
     engine: Engine,
     clock: Clock,
-    ids: Iterable[int],
+    ids: Iterable[int] | None = None,
     sender: Sender | None = None,
+    rng: random.Random | None = None,
 ) -> int:
-    """Email a confirmation link to each pending subscriber in ``ids``; returns how many went."""
-    with engine.connect() as conn:
-        people = [s for i in ids if (s := subscribers.get(conn, i)) and s.status == "pending"]
-    if not people:
+    """Send the confirmation emails that are due; returns how many went.
+
+    ``ids`` limits it to those subscribers (the form and the CLI send theirs at
+    once); None takes whatever is due, retries included (the deliver step). Each
+    is claimed first, so two processes never send the same one twice.
+    """
+    now = clock.now()
+    claimed = _claim(engine, now, None if ids is None else list(ids))
+    if not claimed:
         return 0
+    with engine.connect() as conn:
+        people = [s for i in claimed if (s := subscribers.get(conn, i)) is not None]
     own = sender is None
     out = sender if sender is not None else make_sender(settings)
+    rng = rng or random.Random()
     sent = 0
     try:
         for person in people:
             now = clock.now()
-            body = message(settings, person, confirm_url(settings, person.id, now), now)
-            envelope = Envelope(_bare(settings.digest.from_), person.email, body)
             try:
-                await out.send(envelope)
+                body = message(settings, person, confirm_url(settings, person.id, now), now)
+                await out.send(Envelope(_bare(settings.digest.from_), person.email, body))
             except DeliveryError as exc:
-                log.warning("confirmation to %s not sent: %s", mask(person.email), exc.reply)
+                _record_failure(engine, settings, person, exc, now, rng)
                 continue
+            except Exception:  # a bug must not block the others; the lease brings it back
+                log.exception("confirmation to %s failed", mask(person.email))
+                continue
+            with engine.begin() as conn:
+                conn.execute(
+                    update(db.subscribers)
+                    .where(db.subscribers.c.id == person.id)
+                    .values(
+                        confirm_due_at=None,
+                        confirm_attempts=db.subscribers.c.confirm_attempts + 1,
+                    )
+                )
             sent += 1
             metrics.CONFIRMATIONS_SENT.inc()
     finally:
         if own:
             await out.close()
     return sent
+
+
+def _claim(engine: Engine, now: datetime, ids: list[int] | None) -> list[int]:
+    """Pending subscribers whose confirmation is due, each pushed a lease ahead.
+
+    The update re-checks that the row is still due, so of two processes claiming
+    at once only one gets it (the other's update matches nothing).
+    """
+    table = db.subscribers
+    due = (table.c.status == "pending") & (table.c.confirm_due_at <= now)
+    query = select(table.c.id).where(due).order_by(table.c.confirm_due_at).limit(CLAIM_BATCH)
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(table.c.id.in_(ids))
+    with engine.connect() as conn:  # a read first: nothing due is the usual answer
+        candidates = conn.execute(query).scalars().all()
+    if not candidates:
+        return []
+    claimed = []
+    with engine.begin() as conn:
+        for subscriber_id in candidates:
+            taken = conn.execute(
+                update(table)
+                .where((table.c.id == subscriber_id) & due)
+                .values(confirm_due_at=now + CLAIM_LEASE)
+            )
+            if taken.rowcount == 1:
+                claimed.append(subscriber_id)
+    return claimed
+
+
+def _record_failure(
+    engine: Engine,
+    settings: Settings,
+    person: Subscriber,
+    exc: DeliveryError,
+    now: datetime,
+    rng: random.Random,
+) -> None:
+    with engine.connect() as conn:
+        attempts = (
+            1
+            + conn.execute(
+                select(db.subscribers.c.confirm_attempts).where(db.subscribers.c.id == person.id)
+            ).scalar_one()
+        )
+    delivery = settings.delivery
+    again = isinstance(exc, TemporaryFailure) and attempts < delivery.max_attempts
+    due = now + backoff(attempts, delivery.retry_after_seconds, rng) if again else None
+    with engine.begin() as conn:
+        conn.execute(
+            update(db.subscribers)
+            .where(db.subscribers.c.id == person.id)
+            .values(confirm_due_at=due, confirm_attempts=attempts)
+        )
+    if due is not None:
+        log.warning(
+            "confirmation to %s not sent (%s); try %d of %d at %s",
+            mask(person.email),
+            exc.reply,
+            attempts + 1,
+            delivery.max_attempts,
+            due.isoformat(timespec="seconds"),
+        )
+    else:
+        log.error(
+            "confirmation to %s given up after %d tries: %s",
+            mask(person.email),
+            attempts,
+            exc.reply,
+        )
 
 
 def _bare(address: str) -> str:

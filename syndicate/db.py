@@ -115,7 +115,12 @@ subscribers = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("confirmed_at", UTCDateTime()),
     Column("unsubscribed_at", UTCDateTime()),
+    # A pending subscriber's confirmation email: when the next try is due (None: none
+    # owed) and how many tries were made, so a relay that is down delays it, never loses it.
+    Column("confirm_due_at", UTCDateTime()),
+    Column("confirm_attempts", Integer, nullable=False, default=0, server_default="0"),
     Index("ix_subscribers_due", "status", "timezone", "digest_time"),
+    Index("ix_subscribers_confirm_due", "confirm_due_at"),
 )
 
 subscriber_sections = Table(

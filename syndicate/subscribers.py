@@ -154,6 +154,9 @@ def save(
     }
     if item.status == "active":
         values["confirmed_at"] = now
+    # A pending subscriber is owed a confirmation email now (again, if they asked again).
+    values["confirm_due_at"] = now if item.status == "pending" else None
+    values["confirm_attempts"] = 0
     if existing is None:
         subscriber_id = conn.execute(
             insert(subscribers)

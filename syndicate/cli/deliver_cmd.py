@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
 from collections.abc import Iterator
@@ -77,10 +78,22 @@ def deliver_with_console(rt: Runtime, until_empty: bool) -> DeliveryReport:
 )
 @pass_runtime
 def deliver(rt: Runtime, until_empty: bool) -> None:
-    """Send every due outbox row once and report what happened."""
+    """Send every due outbox row once and report what happened.
+
+    Confirmation emails that are due (a first try that failed, say) go out too.
+    """
     report = deliver_with_console(rt, until_empty)
     if report.stopped:
         raise SystemExit(1)
+    send_due_confirmations(rt)
+
+
+def send_due_confirmations(rt: Runtime) -> None:
+    from syndicate.confirmations import send_confirmations
+
+    sent = asyncio.run(send_confirmations(rt.settings, rt.ready_engine(), rt.clock))
+    if sent:
+        console.line(f"{sent} confirmation email(s) sent")
 
 
 def _check_smtp(settings: Settings) -> list[str]:
