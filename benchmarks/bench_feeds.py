@@ -13,6 +13,7 @@ from syndicate import config, ingest, store
 from syndicate.articles import Article, parse_json
 from syndicate.clock import FixedClock
 from syndicate.feeds import build_section_feeds, entries, poll, publish
+from syndicate.feeds.build import build_feeds
 
 SECTIONS = 200
 ITEMS = 50
@@ -65,17 +66,17 @@ def run() -> None:
             articles.append(Article(**data))
         size = sum(len(b) for b in build_section_feeds(settings, "s0", articles, START).values())
 
-        def cold() -> None:
+        def cold() -> None:  # as in a build of every section: nothing kept or reused
             entries._entry.cache_clear()
-            build_section_feeds(settings, "s0", articles, START)
+            build_feeds(settings, "s0", articles, START, reuse_entries=False)
 
         print(
             f"   build one {ITEMS}-item section, RSS + Atom + JSON ({size / 1024:.0f} KB), "
             "target <= 25 ms:"
         )
-        print(f"     every article cleaned afresh:        {_timed_ms(cold, 30)}")
+        print(f"     entries cleaned and built afresh:        {_timed_ms(cold, 30)}")
         warm = _timed_ms(lambda: build_section_feeds(settings, "s0", articles, START), 30)
-        print(f"     cleaned entries cached (the service): {warm}")
+        print(f"     entries from before (as in a republish): {warm}")
 
         engine = store.open_engine(settings.database.url)
         store.migrate(engine)

@@ -70,6 +70,35 @@ def test_same_input_gives_identical_bytes(settings: config.Settings) -> None:
     assert first == again
 
 
+def test_entries_from_the_element_cache_give_the_same_bytes(settings: config.Settings) -> None:
+    from dataclasses import replace
+
+    from syndicate.feeds import entries, xmlfeeds
+    from syndicate.feeds.build import build_feeds
+
+    articles = golden_articles()
+    entries._entry.cache_clear()
+    xmlfeeds._elements.cache_clear()
+    fresh = build_section_feeds(settings, "world", articles, FIXED)
+    hits = xmlfeeds._elements.cache_info().hits
+    cached = build_section_feeds(settings, "world", articles, FIXED)
+    assert xmlfeeds._elements.cache_info().hits == hits + 2 * len(articles)  # RSS, Atom
+    assert cached == fresh
+    # A changed article gets a new element; the others keep theirs.
+    edited = [replace(articles[0], headline="Dockworkers return to work"), *articles[1:]]
+    changed = build_section_feeds(settings, "world", edited, FIXED)
+    for name in ("rss.xml", "atom.xml"):
+        assert b"Dockworkers return to work" in changed[name]
+        assert b"Dockworkers halt three Pacific ports" not in changed[name]
+        assert b"Reforma electoral" in changed[name]
+    # Handing out copies keeps the remembered elements as built.
+    assert build_section_feeds(settings, "world", articles, FIXED) == fresh
+    # A build of every section skips the cache, with the same result.
+    hits = xmlfeeds._elements.cache_info().hits
+    assert build_feeds(settings, "world", articles, FIXED, reuse_entries=False).files == fresh
+    assert xmlfeeds._elements.cache_info().hits == hits
+
+
 @pytest.mark.parametrize("section", ["world", "politics", "mundo", "all"])
 def test_samples_and_seed_pass_the_rules(settings: config.Settings, section: str) -> None:
     articles = sample_articles(settings)

@@ -19,12 +19,16 @@ class BuiltFeeds:
 
 
 def build_feeds(
-    settings: Settings, section: str, articles: Iterable[Article], built_at_fallback: datetime
+    settings: Settings,
+    section: str,
+    articles: Iterable[Article],
+    built_at_fallback: datetime,
+    reuse_entries: bool = True,
 ) -> BuiltFeeds:
     chosen = entries.select(settings, section, articles)
     shown = [entry for _, entry in chosen]
     channel = entries.channel(settings, section, shown, built_at_fallback)
-    rss, atom = xmlfeeds.render(channel, shown)
+    rss, atom = xmlfeeds.render(channel, shown, reuse_entries)
     files = {"rss.xml": rss, "atom.xml": atom, "feed.json": jsonfeed.render(channel, shown)}
     return BuiltFeeds(files, [article.id for article, _ in chosen], channel.updated)
 

@@ -28,6 +28,7 @@ from syndicate.ingest import load_articles
 WEBSUB_PENDING = "feeds.websub_pending"
 _LOCK_KEY = 7_310_554_201  # PostgreSQL advisory lock: one publisher at a time
 _CHUNK = 500
+_REUSE_UP_TO = 8  # sections in one rebuild that still keep their built entries
 
 
 @dataclass
@@ -107,10 +108,14 @@ def _rebuild(
     report.stylesheet_written = ensure_stylesheet(output)
     states = {row.section: row for row in conn.execute(select(feed_state))}
     now = clock.now()
+    # A republish after an edit renders the same entries again; a build of many
+    # sections meets each entry once or twice: only the former gains from reuse.
+    reuse = len(targets) <= _REUSE_UP_TO
     for slug in targets:
         state = states.get(slug)
         fallback = (state.newest_at or state.built_at) if state is not None else now
-        built = build_feeds(settings, slug, _articles_for(conn, settings, slug), fallback)
+        articles_shown = _articles_for(conn, settings, slug)
+        built = build_feeds(settings, slug, articles_shown, fallback, reuse_entries=reuse)
         digest = _hash(built.files)
         folder = output / slug
         on_disk = all((folder / name).exists() for name in FEED_FILES)

@@ -10,8 +10,11 @@ single ``media:content`` is an error, so there is no group; RSS
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
+from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -92,7 +95,7 @@ class _EntryExtension(BaseEntryExtension):
         return element
 
 
-def _generator(channel: Channel, entries: list[Entry]) -> FeedGenerator:
+def _generator(channel: Channel, entries: list[Entry], reuse: bool) -> FeedGenerator:
     fg = FeedGenerator()
     fg.register_extension(_EXT, _FeedExtension, _EntryExtension)
     getattr(fg, _EXT).channel = channel
@@ -112,25 +115,59 @@ def _generator(channel: Channel, entries: list[Entry]) -> FeedGenerator:
         fg.link(href=channel.hub, rel="hub")
     fg.link(href=channel.site_url, rel="alternate", type="text/html")
     for entry in entries:
-        fe = fg.add_entry(order="append")
-        getattr(fe, _EXT).entry = entry
-        fe.guid(entry.guid, permalink=entry.permalink)
-        fe.title(entry.title)
-        fe.link(href=entry.url, rel="alternate", type="text/html")
-        fe.published(entry.published)
-        fe.updated(entry.updated)
-        fe.author({"name": entry.author})
-        fe.category(term=entry.category_term, label=entry.category_label)
-        if entry.summary:
-            fe.summary(entry.summary)
-        if entry.content_html:
-            fe.content(entry.content_html, type="html")
+        fg.add_entry(_BuiltEntry(entry) if reuse else _feed_entry(entry), order="append")
     return fg
 
 
-def render(channel: Channel, entries: list[Entry]) -> tuple[bytes, bytes]:
-    """(rss.xml, atom.xml) bytes for one section."""
-    fg = _generator(channel, entries)
+def _feed_entry(entry: Entry) -> FeedEntry:
+    fe = FeedEntry()
+    fe.register_extension(_EXT, _EntryExtension)
+    getattr(fe, _EXT).entry = entry
+    fe.guid(entry.guid, permalink=entry.permalink)
+    fe.title(entry.title)
+    fe.link(href=entry.url, rel="alternate", type="text/html")
+    fe.published(entry.published)
+    fe.updated(entry.updated)
+    fe.author({"name": entry.author})
+    fe.category(term=entry.category_term, label=entry.category_label)
+    if entry.summary:
+        fe.summary(entry.summary)
+    if entry.content_html:
+        fe.content(entry.content_html, type="html")
+    return fe
+
+
+# feedgen builds an entry's elements from the entry alone, and building them is most
+# of a render. A republish renders 50 entries per feed of which one or two changed,
+# so each entry's built pair is kept (about 20 KB with a full-text body).
+@functools.lru_cache(maxsize=1024)
+def _elements(entry: Entry) -> tuple[Any, Any]:
+    fe = _feed_entry(entry)
+    return fe.rss_entry(), fe.atom_entry()
+
+
+class _BuiltEntry(FeedEntry):
+    """Hands feedgen a copy of the entry's elements, built once."""
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__()
+        self.entry = entry
+
+    def rss_entry(self, extensions: bool = True) -> Any:
+        return copy.deepcopy(_elements(self.entry)[0])
+
+    def atom_entry(self, extensions: bool = True) -> Any:
+        return copy.deepcopy(_elements(self.entry)[1])
+
+
+def render(channel: Channel, entries: list[Entry], reuse: bool = True) -> tuple[bytes, bytes]:
+    """(rss.xml, atom.xml) bytes for one section.
+
+    ``reuse`` keeps each entry's built elements for the next render. A build of
+    every section passes False: it meets each entry once or twice, too far apart
+    for a bounded cache to help, and remembering them would only cost time.
+    """
+    fg = _generator(channel, entries, reuse)
     rss = fg.rss_str(pretty=True, xml_declaration=False)
     # The Atom self link must name atom.xml; RSS already took its copy.
     fg.link(
