@@ -216,3 +216,25 @@ def test_the_run_service_deliver_step_sends_them_too(tmp_path, clock, server, en
     add_pending(engine, settings, clock, "late@example.net")
     assert jobs.deliver() == 0
     assert len(server.received) == 1
+
+
+def test_status_shows_the_confirmation_emails_owed(tmp_path, server, engines):
+    settings = delivery_config(tmp_path, server.port, delivery={"retry_after_seconds": 3600})
+    engine = engines(settings)
+    a_minute_ago = FixedClock(datetime.now(UTC) - timedelta(minutes=1))
+    refused, untried = add_pending(
+        engine, settings, a_minute_ago, "refused@example.net", "untried@example.net"
+    )
+    server.on_rcpt = lambda rcpt, seen: "451 4.3.0 busy"
+    assert send(settings, engine, a_minute_ago, [refused]) == 0
+    due, _ = confirmation_state(engine, refused)
+    result = syndicate(Path(settings.source), "status")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "confirmation emails: 1 due now, 1 waiting to be tried again "
+        f"(next at {due:%Y-%m-%d %H:%M:%S} UTC)"
+    ) in result.stdout
+    server.on_rcpt = None
+    assert send(settings, engine, FixedClock(datetime.now(UTC)), [untried]) == 1
+    clear = syndicate(Path(settings.source), "status")
+    assert "1 due now" not in clear.stdout and "0 due now, 1 waiting" in clear.stdout

@@ -92,7 +92,7 @@ def _mask_url(url: str) -> str:
 @cli.command()
 @pass_runtime
 def status(rt: Runtime) -> None:
-    """Last feed build, outbox counts by state, recent failures."""
+    """Last feed build, confirmation emails owed, outbox counts by state, recent failures."""
     from sqlalchemy import func, select
 
     from syndicate.db import articles, feed_state, outbox, subscribers
@@ -109,6 +109,14 @@ def status(rt: Runtime) -> None:
             .group_by(outbox.c.edition_date, outbox.c.state)
             .order_by(outbox.c.edition_date.desc())
         ).all()
+        now = rt.clock.now()
+        owed = conn.execute(
+            select(
+                func.count(),
+                func.count().filter(subscribers.c.confirm_due_at <= now),
+                func.min(subscribers.c.confirm_due_at).filter(subscribers.c.confirm_due_at > now),
+            ).where((subscribers.c.status == "pending") & subscribers.c.confirm_due_at.is_not(None))
+        ).one()
         failures = conn.execute(
             select(outbox.c.edition_date, outbox.c.recipient, outbox.c.last_reply)
             .where(outbox.c.state.in_(["failed", "retry"]))
@@ -118,6 +126,13 @@ def status(rt: Runtime) -> None:
     console.line(f"articles: {article_count}")
     console.line("subscribers: " + (", ".join(f"{n} {s}" for s, n in subscriber_rows) or "none"))
     console.line(f"last feed build: {last_build.isoformat() if last_build else 'never'}")
+    owed_total, owed_now, owed_next = owed
+    if owed_total:
+        waiting = owed_total - owed_now
+        when = f" (next at {owed_next:%Y-%m-%d %H:%M:%S} UTC)" if owed_next else ""
+        console.line(
+            f"confirmation emails: {owed_now} due now, {waiting} waiting to be tried again{when}"
+        )
     by_edition: dict[str, list[str]] = {}
     for edition, state, count in states:
         by_edition.setdefault(str(edition), []).append(f"{count} {state}")
