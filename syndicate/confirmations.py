@@ -70,6 +70,8 @@ async def send_confirmations(
         return 0
     with engine.connect() as conn:
         people = [s for i in claimed if (s := subscribers.get(conn, i)) is not None]
+    # Claimed rows are this process's alone until it records them: the count read
+    # at the claim is still the current one.
     own = sender is None
     out = sender if sender is not None else make_sender(settings)
     rng = rng or random.Random()
@@ -81,7 +83,7 @@ async def send_confirmations(
                 body = message(settings, person, confirm_url(settings, person.id, now), now)
                 await out.send(Envelope(_bare(settings.digest.from_), person.email, body))
             except DeliveryError as exc:
-                _record_failure(engine, settings, person, exc, now, rng)
+                _record_failure(engine, settings, person, claimed[person.id] + 1, exc, now, rng)
                 continue
             except Exception:  # a bug must not block the others; the lease brings it back
                 log.exception("confirmation to %s failed", mask(person.email))
@@ -90,10 +92,7 @@ async def send_confirmations(
                 conn.execute(
                     update(db.subscribers)
                     .where(db.subscribers.c.id == person.id)
-                    .values(
-                        confirm_due_at=None,
-                        confirm_attempts=db.subscribers.c.confirm_attempts + 1,
-                    )
+                    .values(confirm_due_at=None, confirm_attempts=claimed[person.id] + 1)
                 )
             sent += 1
             metrics.CONFIRMATIONS_SENT.inc()
@@ -103,33 +102,39 @@ async def send_confirmations(
     return sent
 
 
-def _claim(engine: Engine, now: datetime, ids: list[int] | None) -> list[int]:
-    """Pending subscribers whose confirmation is due, each pushed a lease ahead.
+def _claim(engine: Engine, now: datetime, ids: list[int] | None) -> dict[int, int]:
+    """Pending subscribers whose confirmation is due, each pushed a lease ahead:
+    {id: tries made so far}.
 
     The update re-checks that the row is still due, so of two processes claiming
     at once only one gets it (the other's update matches nothing).
     """
     table = db.subscribers
     due = (table.c.status == "pending") & (table.c.confirm_due_at <= now)
-    query = select(table.c.id).where(due).order_by(table.c.confirm_due_at).limit(CLAIM_BATCH)
+    query = (
+        select(table.c.id, table.c.confirm_attempts)
+        .where(due)
+        .order_by(table.c.confirm_due_at)
+        .limit(CLAIM_BATCH)
+    )
     if ids is not None:
         if not ids:
-            return []
+            return {}
         query = query.where(table.c.id.in_(ids))
     with engine.connect() as conn:  # a read first: nothing due is the usual answer
-        candidates = conn.execute(query).scalars().all()
+        candidates = conn.execute(query).all()
+    claimed: dict[int, int] = {}
     if not candidates:
-        return []
-    claimed = []
+        return claimed
     with engine.begin() as conn:
-        for subscriber_id in candidates:
+        for subscriber_id, attempts in candidates:
             taken = conn.execute(
                 update(table)
                 .where((table.c.id == subscriber_id) & due)
                 .values(confirm_due_at=now + CLAIM_LEASE)
             )
             if taken.rowcount == 1:
-                claimed.append(subscriber_id)
+                claimed[subscriber_id] = attempts
     return claimed
 
 
@@ -137,17 +142,11 @@ def _record_failure(
     engine: Engine,
     settings: Settings,
     person: Subscriber,
+    attempts: int,
     exc: DeliveryError,
     now: datetime,
     rng: random.Random,
 ) -> None:
-    with engine.connect() as conn:
-        attempts = (
-            1
-            + conn.execute(
-                select(db.subscribers.c.confirm_attempts).where(db.subscribers.c.id == person.id)
-            ).scalar_one()
-        )
     delivery = settings.delivery
     again = isinstance(exc, TemporaryFailure) and attempts < delivery.max_attempts
     due = now + backoff(attempts, delivery.retry_after_seconds, rng) if again else None
