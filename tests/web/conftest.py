@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
+from syndicate.senders import make_sender
 from syndicate.web import create_app
 from tests.conftest import write_config
 from tests.web.server import base_url, bound_socket, running
@@ -72,6 +73,7 @@ def start_web(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[..., Web]]
         engine = store.open_engine(settings.database.url)
         store.migrate(engine)
         options.setdefault("publish", None)
+        options.setdefault("sender", lambda: make_sender(settings))
         app = create_app(settings, engine, clock, **options)
         context = running(app, sock)
         url = context.__enter__()
