@@ -70,10 +70,10 @@ def feeds_links(rt: Runtime, section: str) -> None:
 
 def server_options(host: str, port: int, verbose: bool = False) -> dict:
     """uvicorn settings shared by `serve` and `run`: fast parser, no websockets, quiet access log."""
-    from syndicate.web.fastpath import FeedProtocol
+    from syndicate.web.fastpath import http_protocol
 
     return {
-        "http": FeedProtocol,
+        "http": http_protocol(),
         "host": host,
         "port": port,
         "log_level": "debug" if verbose else "warning",

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from syndicate import text
 from syndicate.config import Settings
 from syndicate.digest import mime
-from syndicate.digest.dkim import DkimSigner
 from syndicate.digest.templates import environment, inline_css, labels, language_of
 
 if TYPE_CHECKING:
+    from syndicate.digest.dkim import DkimSigner
     from syndicate.subscribers import Subscriber
 
 

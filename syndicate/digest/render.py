@@ -22,7 +22,6 @@ from syndicate import text, tokens
 from syndicate.articles import Article
 from syndicate.config import Settings
 from syndicate.digest import mime
-from syndicate.digest.dkim import DkimSigner
 from syndicate.digest.selection import Edition
 from syndicate.digest.templates import (
     environment,
@@ -35,6 +34,7 @@ from syndicate.digest.templates import (
 )
 
 if TYPE_CHECKING:
+    from syndicate.digest.dkim import DkimSigner
     from syndicate.subscribers import Subscriber
 
 LEDE_LIMIT = 600
