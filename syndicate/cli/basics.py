@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from syndicate import console, store
+from syndicate import config, console, store
 from syndicate.cli import cli
 from syndicate.errors import ConfigError
-from syndicate.importer import import_paths
+from syndicate.importer import count_records, expand, import_paths
 from syndicate.runtime import Runtime
 
 pass_runtime = click.make_pass_decorator(Runtime)
@@ -29,17 +29,18 @@ def init(rt: Runtime) -> None:
 def import_command(rt: Runtime, paths: tuple[Path, ...]) -> None:
     """Import seed-format .txt, .json or .jsonl files or folders."""
     engine = rt.ready_engine()
+    files = expand(list(paths))
     shown = 0
-    with console.progress("importing", None) as update:
+    with console.progress("importing", count_records(files)) as update:
 
-        def on_file(report):
+        def on_record(report):
             nonlocal shown
             for rejection in report.rejected[shown:]:
                 console.problem(str(rejection))
             shown = len(report.rejected)
-            update(report.new + report.updated + report.unchanged + shown, report.summary())
+            update(report.records, report.summary())
 
-        report = import_paths(engine, rt.settings, list(paths), rt.clock, on_file)
+        report = import_paths(engine, rt.settings, files, rt.clock, on_record)
     console.line(report.summary())
     if report.rejected:
         raise SystemExit(2)
@@ -61,6 +62,8 @@ def config_check(rt: Runtime, show: bool) -> None:
         problems.extend(check(settings))
     if problems:
         raise ConfigError(problems)
+    for warning in config.config_warnings(settings):
+        console.problem(f"warning: {warning}")
     console.line("ok")
     console.line(f"  config:    {settings.source}")
     console.line(f"  sections:  {', '.join(settings.section_slugs)}")
@@ -80,7 +83,14 @@ def config_check(rt: Runtime, show: bool) -> None:
 
 
 # Later modules append checks (templates compile, ...): each returns problem lines.
-CONFIG_CHECKS: list = []
+CONFIG_CHECKS: list = [config.check_secret, config.check_maildir]
+
+
+def run_config_checks(settings: config.Settings, skip: tuple = ()) -> None:
+    """What `config check` checks, for the commands that run for a long time."""
+    problems = [line for check in CONFIG_CHECKS if check not in skip for line in check(settings)]
+    if problems:
+        raise ConfigError(problems)
 
 
 def _mask_url(url: str) -> str:

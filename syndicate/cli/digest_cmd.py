@@ -20,12 +20,12 @@ from syndicate.digest.edition import (
     preview_edition,
     sample_subscriber,
 )
+from syndicate.digest.proof import check_languages, check_rendering
 from syndicate.digest.render import DigestRenderer
-from syndicate.digest.templates import check_templates
 from syndicate.errors import InputError
 from syndicate.runtime import Runtime
 
-CONFIG_CHECKS.extend([check_templates, check_dkim])
+CONFIG_CHECKS.extend([check_languages, check_rendering, check_dkim])
 
 PREVIEW_SECRET = "preview-only-secret"
 

@@ -74,7 +74,10 @@ def import_csv(rt: Runtime, path: Path) -> None:
     if report.pending:
         for hook in PENDING_HOOKS:
             hook(rt, report.pending)
-    console.line(f"{report.new} new, {report.updated} updated, {len(report.errors)} rejected")
+    console.line(
+        f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(report.errors)} rejected"
+    )
     if report.errors:
         raise SystemExit(2)
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import css_inline
+import jinja2
 from markupsafe import Markup
 
 from syndicate import text, tokens
@@ -24,6 +25,7 @@ from syndicate.articles import Article
 from syndicate.config import Settings
 from syndicate.digest import mime
 from syndicate.digest.selection import Edition, arrange, web_window
+from syndicate.digest.template_errors import template_errors
 from syndicate.digest.templates import (
     environment,
     labels,
@@ -116,9 +118,14 @@ class DigestRenderer:
     and bounded caches, never the finished messages.
     """
 
-    def __init__(self, settings: Settings, dkim_key: bytes | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        dkim_key: bytes | None = None,
+        env: jinja2.Environment | None = None,
+    ) -> None:
         self.settings = settings
-        self.env = environment(settings)
+        self.env = env or environment(settings)
         self.secret = settings.secret.get_secret_value()
         self.public_url = settings.public_url
         self.domain = _domain(settings)
@@ -250,7 +257,8 @@ class DigestRenderer:
         if edition.is_empty:
             raise ValueError("an empty edition has no message; record it as skipped")
         language = language_of(subscriber.language, self.settings.site.language)
-        prepared = self._prepare(edition, subscriber, language)
+        with template_errors():
+            prepared = self._prepare(edition, subscriber, language)
         unsubscribe = tokens.sign(self.secret, "unsubscribe", subscriber.id)
         values = {
             "email": subscriber.email,
@@ -323,23 +331,28 @@ def dkim_sign(settings: Settings, key: bytes, message: bytes) -> bytes:
 
 
 def render_web_edition(
-    settings: Settings, articles: list[Article], edition_date: date, now: datetime
+    settings: Settings,
+    articles: list[Article],
+    edition_date: date,
+    now: datetime,
+    env: jinja2.Environment | None = None,
 ) -> str:
     """The web page of one day's edition: every section, nothing personal.
 
     ``articles`` may be a superset; those first seen in the day's window count.
     """
     start, end = web_window(settings, edition_date, now)
-    renderer = DigestRenderer(settings)
+    renderer = DigestRenderer(settings, env=env)
     language = language_of(settings.site.language)
     placed = arrange((a for a in articles if start < a.first_seen_at <= end), settings)
-    context = renderer.page_context(placed, edition_date, language, web=True)
-    t = labels(language)
-    context["intro"] = t["web_intro"] if placed else t["web_empty"]
-    context["why_text"] = ""
-    for slot in SLOTS:
-        context[slot] = ""
-    return renderer.env.get_template("digest.html.j2").render(context)
+    with template_errors():
+        context = renderer.page_context(placed, edition_date, language, web=True)
+        t = labels(language)
+        context["intro"] = t["web_intro"] if placed else t["web_empty"]
+        context["why_text"] = ""
+        for slot in SLOTS:
+            context[slot] = ""
+        return renderer.env.get_template("digest.html.j2").render(context)
 
 
 def build_confirmation_message(
@@ -348,9 +361,10 @@ def build_confirmation_message(
     confirm_url: str,
     now: datetime,
     dkim_key: bytes | None = None,
+    env: jinja2.Environment | None = None,
 ) -> bytes:
     """The double opt-in email: a text and an HTML part with the confirmation link."""
-    renderer = DigestRenderer(settings, dkim_key)
+    renderer = DigestRenderer(settings, dkim_key, env)
     language = language_of(subscriber.language, settings.site.language)
     t = labels(language)
     site = settings.site.title
@@ -364,8 +378,9 @@ def build_confirmation_message(
         "intro_text": t["confirm_intro"].format(site=site, email=subscriber.email),
         "confirm_url": confirm_url,
     }
-    html_page = inline_css(renderer.env.get_template("confirm.html.j2").render(context))
-    text_page = renderer.env.get_template("confirm.txt.j2").render(context)
+    with template_errors():
+        html_page = inline_css(renderer.env.get_template("confirm.html.j2").render(context))
+        text_page = renderer.env.get_template("confirm.txt.j2").render(context)
     stamp = int(now.timestamp())
     headers = [
         renderer.from_header,

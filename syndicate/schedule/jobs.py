@@ -38,6 +38,14 @@ def _poll_step() -> Callable[[Engine, Settings, Clock], Any] | None:
     return poll
 
 
+def _publish_step() -> Callable[[Engine, Settings, Clock], Any] | None:
+    try:
+        from syndicate.feeds.publish import publish
+    except ImportError:
+        return None
+    return publish
+
+
 def _deliver_step() -> Callable[..., Any] | None:
     try:
         from syndicate.delivery import deliver_due
@@ -64,6 +72,7 @@ class Jobs:
         self.stop_claiming = threading.Event()
         self._lock_guard = threading.Lock()
         self.poll_step = _poll_step()
+        self.publish_step = _publish_step()
         self.deliver_step = _deliver_step()
 
     def is_scheduler(self) -> bool:
@@ -74,6 +83,15 @@ class Jobs:
         if self.poll_step is None or not self.is_scheduler():
             return
         report = self.poll_step(self.engine, self.settings, self.clock)
+        for line in getattr(report, "lines", lambda: [])():
+            if not line.endswith(": unchanged"):
+                log.info("feeds: %s", line)
+
+    def republish(self) -> None:
+        """Build every section's feeds again (after a reload); only changed files are written."""
+        if self.publish_step is None or not self.is_scheduler():
+            return
+        report = self.publish_step(self.engine, self.settings, self.clock)
         for line in getattr(report, "lines", lambda: [])():
             if not line.endswith(": unchanged"):
                 log.info("feeds: %s", line)
