@@ -466,7 +466,10 @@ def _describe(exc: ValidationError, raw: dict[str, Any]) -> list[str]:
 
 SECRET_MIN_LENGTH = 32
 # The commands that sign subscriber links (confirm, unsubscribe, preferences).
-SECRET_USERS = "run, serve, subscribers add/import, digest send/tick"
+SECRET_USERS = (
+    "run, serve, digest send, digest tick, subscribers import and subscribers add "
+    "(without --confirmed)"
+)
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from syndicate import config, console, store
+from syndicate import config, console
 from syndicate.cli import cli
 from syndicate.errors import ConfigError
 from syndicate.importer import count_records, expand, import_paths
@@ -19,7 +19,7 @@ pass_runtime = click.make_pass_decorator(Runtime)
 @pass_runtime
 def init(rt: Runtime) -> None:
     """Create or migrate the database (idempotent)."""
-    revision = store.migrate(rt.engine)
+    revision = rt.migrate()
     console.line(f"database ready at revision {revision}: {rt.engine.url.render_as_string()}")
 
 

@@ -15,7 +15,7 @@ from syndicate import console
 from syndicate.cli import cli
 from syndicate.cli.basics import CONFIG_CHECKS, pass_runtime
 from syndicate.cli.digest_cmd import digest_group, parse_day
-from syndicate.config import Settings
+from syndicate.config import Settings, require_secret
 from syndicate.delivery import DeliveryReport, deliver_due
 from syndicate.delivery.outbox import backlog
 from syndicate.digest.edition import enqueue_editions
@@ -126,6 +126,7 @@ CONFIG_CHECKS.append(_check_smtp)
 @pass_runtime
 def digest_send(rt: Runtime, day: str | None) -> None:
     """Enqueue the edition for every due subscriber, then deliver."""
+    require_secret(rt.settings, "digest send")
     engine = rt.ready_engine()
     enqueued = enqueue_editions(engine, rt.settings, rt.clock, parse_day(day))
     console.line(enqueued.summary())

@@ -97,5 +97,6 @@ def digest_tick_command(rt: Runtime) -> None:
     """Enqueue today's edition for every reader whose send time has passed (for cron)."""
     from syndicate.schedule.tick import digest_tick
 
+    require_secret(rt.settings, "digest tick")
     report = digest_tick(rt.ready_engine(), rt.settings, rt.clock)
     console.line(report.summary())

@@ -9,6 +9,7 @@ import click
 from syndicate import console, subscribers
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
+from syndicate.config import require_secret
 from syndicate.errors import InputError
 from syndicate.importer import decode
 from syndicate.runtime import Runtime
@@ -37,6 +38,8 @@ def add(
     confirmed: bool,
 ) -> None:
     """Add or update one subscriber."""
+    if not confirmed:
+        require_secret(rt.settings, "subscribers add")
     engine = rt.ready_engine()
     item = subscribers.validate(
         rt.settings,
@@ -64,6 +67,7 @@ PENDING_HOOKS: list = []
 @pass_runtime
 def import_csv(rt: Runtime, path: Path) -> None:
     """Import subscribers from a CSV file (bad rows are reported and skipped)."""
+    require_secret(rt.settings, "subscribers import")
     engine = rt.ready_engine()
     with engine.begin() as conn:
         report = subscribers.import_csv(
