@@ -530,6 +530,23 @@ def check_maildir(settings: Settings) -> list[str]:
     return []
 
 
+def check_feeds_dir(settings: Settings) -> list[str]:
+    """The feeds folder must exist or be creatable, and take new files."""
+    folder = Path(settings.feeds.output_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".syndicate-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        return [
+            f"[feeds] output_dir: cannot create or write {folder} ({reason}); "
+            "pick a folder this user can write"
+        ]
+    return []
+
+
 def config_warnings(settings: Settings) -> list[str]:
     """Settings that work but are probably not what the operator meant."""
     warnings: list[str] = []

@@ -171,3 +171,35 @@ def test_public_url_empty_on_a_wildcard_host_is_a_warning(tmp_path: Path) -> Non
         "readers use"
     ]
     assert result.stdout.startswith("ok\n")
+
+
+def test_a_feeds_folder_that_cannot_be_created(tmp_path: Path) -> None:
+    path = write_config(tmp_path, '[feeds]\noutput_dir = "/proc/feeds"\n')
+    result = syndicate(path, "config", "check", env={"SYNDICATE_SECRET": LONG_SECRET})
+    assert result.returncode == 2
+    assert error_line(result) == (
+        "error: [feeds] output_dir: cannot create or write /proc/feeds (No such file or "
+        "directory); pick a folder this user can write"
+    )
+
+
+def test_deliver_names_the_maildir_before_sending(tmp_path: Path) -> None:
+    path = write_config(tmp_path, '[delivery]\nmaildir = "/proc/outbox"\n')
+    assert syndicate(path, "init").returncode == 0
+    for command in (("deliver",), ("digest", "send")):
+        result = syndicate(path, *command, env={"SYNDICATE_SECRET": LONG_SECRET})
+        assert result.returncode == 2
+        assert error_line(result) == (
+            "error: [delivery] maildir: cannot create or write /proc/outbox (No such file or "
+            "directory); pick a folder this user can write"
+        )
+
+
+@pytest.mark.parametrize(("command", "low"), [("run", 0), ("serve", 1)])
+def test_a_port_out_of_range(ready: Path, command: str, low: int) -> None:
+    result = syndicate(ready, command, "--port", "70000", env={"SYNDICATE_SECRET": LONG_SECRET})
+    assert result.returncode == 2
+    assert lines(result.stderr)[-1] == (
+        f"Error: Invalid value for '--port': 70000 is not in the range {low}<=x<=65535."
+    )
+    assert "Traceback" not in result.stderr

@@ -118,3 +118,20 @@ def test_run_refuses_to_start_with_a_broken_template(tmp_path: Path) -> None:
         f"error: template {tmp_path / 'overrides' / 'digest.txt.j2'}:1: no template named "
         "'nosuch_layout.html.j2' in [digest] templates_dir or the built-ins"
     )
+
+
+def test_digest_send_with_a_broken_template(tmp_path: Path) -> None:
+    path = with_override(tmp_path, "_article.html.j2", KICKER)
+    for args in (
+        ("init",),
+        ("import", str(ROOT / "examples" / "articles")),
+        ("subscribers", "add", "reader@example.org", "--confirmed"),
+    ):
+        done = syndicate(path, *args)
+        assert done.returncode == 0, done.stderr
+    result = syndicate(path, "digest", "send", "--date", "2030-01-01")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        f"error: template {tmp_path / 'overrides' / '_article.html.j2'}:2: "
+        "'syndicate.digest.render.ArticleView object' has no attribute 'kicker'"
+    )

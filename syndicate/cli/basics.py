@@ -83,7 +83,7 @@ def config_check(rt: Runtime, show: bool) -> None:
 
 
 # Later modules append checks (templates compile, ...): each returns problem lines.
-CONFIG_CHECKS: list = [config.check_secret, config.check_maildir]
+CONFIG_CHECKS: list = [config.check_secret, config.check_maildir, config.check_feeds_dir]
 
 
 def run_config_checks(settings: config.Settings, skip: tuple = ()) -> None:

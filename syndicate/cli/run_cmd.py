@@ -21,7 +21,10 @@ from syndicate.schedule.jobs import DIGEST_TICK_SECONDS
 @cli.command()
 @click.option("--host", default=None, help="Listen address (default: [server] host).")
 @click.option(
-    "--port", type=int, default=None, help="Listen port (default: [server] port; 0: any free port)."
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Listen port (default: [server] port; 0: any free port).",
 )
 @click.option(
     "--grace",

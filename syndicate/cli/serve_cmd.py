@@ -23,7 +23,12 @@ from syndicate.runtime import Runtime
 
 @cli.command()
 @click.option("--host", default=None, help="Listen address (default: [server] host).")
-@click.option("--port", type=int, default=None, help="Listen port (default: [server] port).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Listen port (default: [server] port).",
+)
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
