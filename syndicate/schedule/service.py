@@ -119,7 +119,8 @@ class Service:
         self.scheduler: Any = None
         self.front = SwappableApp(make_app(settings))
         self._running: set[asyncio.Task[Any]] = set()
-        self._background: set[asyncio.Task[Any]] = set()
+        self._background: set[asyncio.Future[Any]] = set()
+        self._reloading = asyncio.Lock()  # one SIGHUP at a time, in the order received
         self._delivering = False
 
     # -- jobs -------------------------------------------------------------------------
@@ -225,6 +226,20 @@ class Service:
 
     def reload(self) -> bool:
         """Load the config file again; keep the old settings when it does not pass."""
+        candidate = self._candidate()
+        if candidate is None:
+            return False
+        self._apply(*candidate)
+        return True
+
+    async def reload_in_thread(self) -> None:
+        """SIGHUP: the checks and template renders run off the loop, so HTTP keeps answering."""
+        async with self._reloading:
+            candidate = await asyncio.to_thread(self._candidate)
+            if candidate is not None:
+                self._apply(*candidate)
+
+    def _candidate(self) -> tuple[Settings, Settings, Callable[[], None], Any] | None:
         try:
             loaded = config.load(self.config_path)
             fresh = config.serving_at(loaded, *self.listen)
@@ -235,14 +250,19 @@ class Service:
                 "config reload failed, keeping the running config and templates: %s",
                 "; ".join(exc.problems),
             )
-            return False
+            return None
         except Exception as exc:
             log.error(
                 "config reload failed, keeping the running config and templates: %s: %s",
                 exc.__class__.__name__,
                 exc,
             )
-            return False
+            return None
+        return loaded, fresh, commit, app
+
+    def _apply(
+        self, loaded: Settings, fresh: Settings, commit: Callable[[], None], app: Any
+    ) -> None:
         old = self.settings
         for key, value in RESTART_KEYS:
             if value(loaded) != value(self.loaded):
@@ -266,10 +286,12 @@ class Service:
         if self.stopping is not None and not self.stopping.is_set():
             # Feeds show items, full text, titles and links from the config: build
             # them again now rather than when an article next changes.
-            task = asyncio.get_running_loop().create_task(self.republish_job())
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-        return True
+            self._spawn(self.republish_job())
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _serving(self, server: Any) -> None:
         """Pin links to the address actually bound (port 0 picks one) and log it."""
@@ -294,7 +316,7 @@ class Service:
         self.stopping = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.request_stop, signum)
-        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload_in_thread()))
         for missing in self.jobs.missing_steps():
             log.warning("%s is not in this build: that step is not scheduled", missing)
 
