@@ -24,7 +24,13 @@ KICKER = "<p>{{ article.headline }}</p>\n<p>{{ article.kicker }}</p>\n"
 
 
 def entry_ids(base: str, slug: str) -> tuple[list[str], str]:
-    response = httpx.get(f"{base}/feeds/{slug}/atom.xml", timeout=10)
+    """A feed's entry ids and self link; the server notices new files within a second or so."""
+    deadline = time.monotonic() + 10
+    while True:
+        response = httpx.get(f"{base}/feeds/{slug}/atom.xml", timeout=10)
+        if response.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert response.status_code == 200, response.text
     parsed = feedparser.parse(response.content)
     self_link = next(link.href for link in parsed.feed.links if link.rel == "self")

@@ -242,7 +242,10 @@ class Service:
     def _candidate(self) -> tuple[Settings, Settings, Callable[[], None], Any] | None:
         try:
             loaded = config.load(self.config_path)
-            fresh = config.serving_at(loaded, *self.listen)
+            # The database stays the one the engine is open on until a restart.
+            fresh = config.serving_at(loaded, *self.listen).model_copy(
+                update={"database": self.settings.database}
+            )
             commit = self.prepare(fresh)
             app = self.make_app(fresh)
         except ConfigError as exc:
