@@ -23,7 +23,7 @@ setup: $(STAMP)
 
 # The whole service on embedded defaults: SQLite under var/, mail to var/outbox.
 run: $(STAMP)
-	SYNDICATE_SECRET=$${SYNDICATE_SECRET:-local-development-secret} \
+	SYNDICATE_SECRET=$${SYNDICATE_SECRET:-local-development-secret-not-for-production} \
 	SYNDICATE_API_TOKEN=$${SYNDICATE_API_TOKEN:-local-development-token} \
 	sh scripts/run-local.sh "$(CONFIG)"
 

@@ -26,11 +26,13 @@ from pydantic import (
     field_validator,
 )
 
-from syndicate.errors import ConfigError
+from syndicate.errors import ConfigError, InputError
 
 CONFIG_ENV = "SYNDICATE_CONFIG"
 SECRET_ENV = "SYNDICATE_SECRET"
 API_TOKEN_ENV = "SYNDICATE_API_TOKEN"
+# "HOST PORT" a `serve` worker process listens on (set by `serve --workers`).
+LISTEN_ENV = "SYNDICATE_LISTEN"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ALL_SLUG = "all"
 
@@ -99,6 +101,16 @@ class DatabaseSettings(_Table):
             raise ValueError(
                 f"{value!r} is not supported; use 'sqlite:///path.db' or "
                 "'postgresql+psycopg://user@host/db'"
+            )
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _not_in_memory(cls, value: str) -> str:
+        if value.startswith("sqlite:") and in_memory_sqlite(value):
+            raise ValueError(
+                f"{value!r} keeps the database in memory, gone when each command ends; "
+                "use a file, e.g. 'sqlite:///var/syndicate.db'"
             )
         return value
 
@@ -231,7 +243,10 @@ class Settings(_Table):
     # -- derived values -------------------------------------------------
     @property
     def public_url(self) -> str:
-        return self.server.public_url or f"http://{self.server.host}:{self.server.port}"
+        host = self.server.host
+        if ":" in host:  # an IPv6 address goes in brackets in a URL
+            host = f"[{host}]"
+        return self.server.public_url or f"http://{host}:{self.server.port}"
 
     @property
     def section_slugs(self) -> list[str]:
@@ -443,3 +458,112 @@ def _describe(exc: ValidationError, raw: dict[str, Any]) -> list[str]:
         else:
             lines.append(f"{where}: {error['msg']}")
     return lines or [str(exc)]
+
+
+# -- checks beyond the shape of the file ----------------------------------
+# `config check` and the long-running commands run these; each returns one line
+# per problem, naming the key and the fix.
+
+SECRET_MIN_LENGTH = 32
+# The commands that sign subscriber links (confirm, unsubscribe, preferences).
+SECRET_USERS = (
+    "run, serve, digest send, digest tick, subscribers import and subscribers add "
+    "(without --confirmed)"
+)
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def in_memory_sqlite(url: str) -> bool:
+    rest = url.split("://", 1)[1] if "://" in url else ""
+    path = rest.removeprefix("/").split("?", 1)[0]
+    return path in ("", ":memory:") or "mode=memory" in url
+
+
+def secret_problem(settings: Settings, command: str = "") -> str | None:
+    """Why the link-signing secret cannot be used, or None when it can."""
+    value = settings.secret.get_secret_value()
+    needs = f"`syndicate {command}` needs" if command else f"{SECRET_USERS} need"
+    fix = "e.g. `export SYNDICATE_SECRET=$(openssl rand -hex 32)`"
+    if not value:
+        return f"{SECRET_ENV} is not set; {needs} it to sign subscriber links ({fix})"
+    if len(value) < SECRET_MIN_LENGTH:
+        return (
+            f"{SECRET_ENV} has {len(value)} character{'' if len(value) == 1 else 's'}; "
+            f"{needs} at least "
+            f"{SECRET_MIN_LENGTH} ({fix})"
+        )
+    return None
+
+
+def require_secret(settings: Settings, command: str) -> None:
+    """Stop a command that signs links before it does anything, when the secret is unfit."""
+    problem = secret_problem(settings, command)
+    if problem:
+        raise InputError(problem)
+
+
+def check_secret(settings: Settings) -> list[str]:
+    """A secret that is set must be long enough; an unset one is only a warning."""
+    if not settings.secret.get_secret_value():
+        return []
+    problem = secret_problem(settings)
+    return [problem] if problem else []
+
+
+def check_maildir(settings: Settings) -> list[str]:
+    """The Maildir folder must exist or be creatable, and take new files."""
+    if settings.delivery.transport != "maildir":
+        return []
+    folder = Path(settings.delivery.maildir)
+    try:
+        for part in ("tmp", "new", "cur"):
+            (folder / part).mkdir(parents=True, exist_ok=True)
+        probe = folder / "tmp" / f".syndicate-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        return [
+            f"[delivery] maildir: cannot create or write {folder} ({reason}); "
+            "pick a folder this user can write"
+        ]
+    return []
+
+
+def check_feeds_dir(settings: Settings) -> list[str]:
+    """The feeds folder must exist or be creatable, and take new files."""
+    folder = Path(settings.feeds.output_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".syndicate-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        return [
+            f"[feeds] output_dir: cannot create or write {folder} ({reason}); "
+            "pick a folder this user can write"
+        ]
+    return []
+
+
+def config_warnings(settings: Settings) -> list[str]:
+    """Settings that work but are probably not what the operator meant."""
+    warnings: list[str] = []
+    if not settings.server.public_url and settings.server.host in WILDCARD_HOSTS:
+        warnings.append(
+            f"[server] public_url is empty and [server] host is {settings.server.host!r}: "
+            f"links in feeds, pages and emails would point at {settings.public_url}; "
+            "set public_url to the address readers use"
+        )
+    if not settings.secret.get_secret_value():
+        warnings.append(secret_problem(settings) or "")
+    return warnings
+
+
+def serving_at(settings: Settings, host: str, port: int) -> Settings:
+    """The settings of a process listening on host:port: with no public_url, links go there."""
+    if settings.server.public_url or (host, port) == (settings.server.host, settings.server.port):
+        return settings
+    server = settings.server.model_copy(update={"host": host, "port": port})
+    return settings.model_copy(update={"server": server})

@@ -17,6 +17,7 @@ from syndicate.config import Settings
 from syndicate.delivery.outbox import backoff
 from syndicate.digest.confirmation import ConfirmationRenderer
 from syndicate.digest.dkim import load_signer
+from syndicate.errors import SyndicateError
 from syndicate.mail.sender import DeliveryError, Envelope, Sender, TemporaryFailure
 from syndicate.subscribers import Subscriber
 
@@ -71,6 +72,9 @@ async def send_confirmations(
             await sender.send(Envelope(_bare(settings.digest.from_), person.email, body))
         except DeliveryError as exc:
             _record_failure(engine, settings, person, claimed[person.id] + 1, exc, now, rng)
+            continue
+        except SyndicateError as exc:  # a broken template, an unfit secret: said in one line
+            log.error("confirmation to %s failed: %s", mask(person.email), exc)
             continue
         except Exception:  # a bug must not block the others; the lease brings it back
             log.exception("confirmation to %s failed", mask(person.email))

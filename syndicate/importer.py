@@ -36,6 +36,7 @@ class ImportReport:
     rejected: list[Rejection] = field(default_factory=list)
     changed_sections: set[str] = field(default_factory=set)
     files: int = 0
+    records: int = 0  # read so far, good or rejected
 
     def summary(self) -> str:
         return (
@@ -109,6 +110,24 @@ def read_records(
         )
 
 
+def count_records(files: list[Path]) -> int | None:
+    """How many records these files hold, when that is known without parsing them.
+
+    A seed file is one record and a JSON Lines file one per non-blank line; a
+    JSON file may hold a list, so one of those makes the total unknown.
+    """
+    total = 0
+    for path in files:
+        suffix = path.suffix.lower()
+        if suffix in (".jsonl", ".ndjson"):
+            total += sum(1 for line in path.read_bytes().splitlines() if line.strip())
+        elif suffix == ".json":
+            return None
+        else:
+            total += 1
+    return total
+
+
 def _malformed(exc: json.JSONDecodeError) -> ArticleRejected:
     return ArticleRejected(
         [FieldError("(json)", f"malformed JSON: {exc.msg} at column {exc.colno}")]
@@ -134,10 +153,13 @@ def import_paths(
         report.files += 1
         good: list[ArticleInput] = []
         for label, item in read_records(path, settings):
+            report.records += 1
             if isinstance(item, ArticleRejected):
                 report.rejected.append(Rejection(str(path), label, str(item)))
             else:
                 good.append(item)
+            if on_record:
+                on_record(report)
         if good:
             with engine.begin() as conn:
                 result = upsert(conn, good, clock.now())
@@ -145,6 +167,6 @@ def import_paths(
             report.updated += result.updated
             report.unchanged += result.unchanged
             report.changed_sections.update(result.changed_sections)
-        if on_record:
-            on_record(report)
+            if on_record:
+                on_record(report)
     return report

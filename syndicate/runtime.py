@@ -7,9 +7,12 @@ from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from syndicate import config, store
 from syndicate.clock import Clock, SystemClock
+from syndicate.dbproblems import database_failed
+from syndicate.errors import OperationalError
 
 
 @dataclass
@@ -31,5 +34,19 @@ class Runtime:
 
     def ready_engine(self) -> Engine:
         """The engine, after checking the schema is current (`syndicate init` was run)."""
-        store.require_current(self.engine)
+        try:
+            store.require_current(self.engine)
+        except OperationalError as exc:
+            if isinstance(exc.__cause__, SQLAlchemyError):
+                raise database_failed(exc.__cause__, self.settings.database.url) from exc
+            raise
         return self.engine
+
+    def migrate(self) -> str:
+        """Create or upgrade the schema; a database that cannot be reached is one line."""
+        try:
+            return store.migrate(self.engine)
+        except OperationalError as exc:
+            if isinstance(exc.__cause__, SQLAlchemyError):
+                raise database_failed(exc.__cause__, self.settings.database.url, "migrate") from exc
+            raise

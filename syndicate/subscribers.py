@@ -212,6 +212,7 @@ def remove(conn: Connection, email: str) -> bool:
 class CsvReport:
     new: int = 0
     updated: int = 0
+    unchanged: int = 0
     errors: list[str] = field(default_factory=list)
     pending: list[int] = field(default_factory=list)  # ids that need a confirmation email
 
@@ -249,6 +250,9 @@ def import_csv(
         except InputError as exc:
             report.errors.append(f"{source}:{line}: {exc}")
             continue
+        if _same_as_stored(conn, item):
+            report.unchanged += 1
+            continue
         subscriber_id, outcome = save(conn, item, now)
         if outcome == "new":
             report.new += 1
@@ -257,6 +261,32 @@ def import_csv(
         if item.status == "pending":
             report.pending.append(subscriber_id)
     return report
+
+
+def _same_as_stored(conn: Connection, item: SubscriberInput) -> bool:
+    """Whether this row would change nothing (a pending reader is then not emailed again)."""
+    row = conn.execute(
+        select(
+            subscribers.c.id,
+            subscribers.c.status,
+            subscribers.c.timezone,
+            subscribers.c.language,
+            subscribers.c.digest_time,
+        ).where(subscribers.c.email == item.email)
+    ).first()
+    if row is None:
+        return False
+    if (row.status, row.timezone, row.language, row.digest_time) != (
+        item.status,
+        item.timezone,
+        item.language,
+        item.digest_time,
+    ):
+        return False
+    stored = conn.execute(
+        select(subscriber_sections.c.section).where(subscriber_sections.c.subscriber_id == row.id)
+    ).scalars()
+    return sorted(stored) == sorted(item.sections)
 
 
 def to_csv(items: Iterable[Subscriber]) -> str:

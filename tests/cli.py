@@ -15,7 +15,7 @@ def syndicate(
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m syndicate --config PATH ARGS...` and capture its output."""
     environ = dict(os.environ)
-    environ.setdefault("SYNDICATE_SECRET", "test-secret")
+    environ.setdefault("SYNDICATE_SECRET", "test-secret-of-at-least-32-characters")
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "syndicate", "--config", str(config_path), *args],

@@ -13,7 +13,10 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-SECRETS = {"SYNDICATE_SECRET": "test-secret", "SYNDICATE_API_TOKEN": "test-token"}
+SECRETS = {
+    "SYNDICATE_SECRET": "test-secret-of-at-least-32-characters",
+    "SYNDICATE_API_TOKEN": "test-token",
+}
 
 
 class RunningService:

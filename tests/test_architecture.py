@@ -24,6 +24,7 @@ PURE = [
     "digest/render.py",
     "digest/mime.py",
     "digest/confirmation.py",
+    "digest/web_edition.py",
     "schedule/slots.py",
 ]
 FORBIDDEN = {

@@ -168,7 +168,7 @@ def test_subscribers_commands(tmp_path: Path) -> None:
     imported = syndicate(path, "subscribers", "import", str(csv_file))
     assert imported.returncode == 2
     assert f"{csv_file}:3: email 'bad'" in imported.stderr
-    assert imported.stdout.strip() == "1 new, 0 updated, 1 rejected"
+    assert imported.stdout.strip() == "1 new, 0 updated, 0 unchanged, 1 rejected"
     listed = syndicate(path, "subscribers", "list", "--csv")
     assert listed.stdout.splitlines() == [
         "email,sections,timezone,language,digest_time,status",

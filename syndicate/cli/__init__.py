@@ -7,8 +7,10 @@ import sys
 import traceback
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from syndicate import __version__
+from syndicate.dbproblems import HINT, reason
 from syndicate.errors import SyndicateError
 from syndicate.runtime import Runtime
 
@@ -68,6 +70,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except SQLAlchemyError as exc:  # the database went away in the middle of a command
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"error: [database] url: the database failed: {reason(exc)}", err=True)
+        click.echo(f"hint: {HINT}", err=True)
+        sys.exit(1)
     except Exception as exc:  # an unexpected failure is still one line unless -v
         if verbose:
             traceback.print_exc()

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from syndicate import console, store
+from syndicate import config, console
 from syndicate.cli import cli
 from syndicate.digest.dkim import check_dkim
-from syndicate.digest.templates import check_templates
+from syndicate.digest.proof import check_languages, check_rendering
 from syndicate.errors import ConfigError
-from syndicate.importer import import_paths
+from syndicate.importer import count_records, expand, import_paths
 from syndicate.runtime import Runtime
 from syndicate.senders import check_transport
 
@@ -22,7 +22,7 @@ pass_runtime = click.make_pass_decorator(Runtime)
 @pass_runtime
 def init(rt: Runtime) -> None:
     """Create or migrate the database (idempotent)."""
-    revision = store.migrate(rt.engine)
+    revision = rt.migrate()
     console.line(f"database ready at revision {revision}: {rt.engine.url.render_as_string()}")
 
 
@@ -32,17 +32,18 @@ def init(rt: Runtime) -> None:
 def import_command(rt: Runtime, paths: tuple[Path, ...]) -> None:
     """Import seed-format .txt, .json or .jsonl files or folders."""
     engine = rt.ready_engine()
+    files = expand(list(paths))
     shown = 0
-    with console.progress("importing", None) as update:
+    with console.progress("importing", count_records(files)) as update:
 
-        def on_file(report):
+        def on_record(report):
             nonlocal shown
             for rejection in report.rejected[shown:]:
                 console.problem(str(rejection))
             shown = len(report.rejected)
-            update(report.new + report.updated + report.unchanged + shown, report.summary())
+            update(report.records, report.summary())
 
-        report = import_paths(engine, rt.settings, list(paths), rt.clock, on_file)
+        report = import_paths(engine, rt.settings, files, rt.clock, on_record)
     console.line(report.summary())
     if report.rejected:
         raise SystemExit(2)
@@ -64,6 +65,8 @@ def config_check(rt: Runtime, show: bool) -> None:
         problems.extend(check(settings))
     if problems:
         raise ConfigError(problems)
+    for warning in config.config_warnings(settings):
+        console.problem(f"warning: {warning}")
     console.line("ok")
     console.line(f"  config:    {settings.source}")
     console.line(f"  sections:  {', '.join(settings.section_slugs)}")
@@ -83,7 +86,22 @@ def config_check(rt: Runtime, show: bool) -> None:
 
 
 # What `config check` runs beyond loading the config: each returns problem lines.
-CONFIG_CHECKS = (check_templates, check_dkim, check_transport)
+CONFIG_CHECKS = (
+    config.check_secret,
+    config.check_maildir,
+    config.check_feeds_dir,
+    check_languages,
+    check_rendering,
+    check_dkim,
+    check_transport,
+)
+
+
+def run_config_checks(settings: config.Settings, skip: tuple = ()) -> None:
+    """What `config check` checks, for the commands that run for a long time."""
+    problems = [line for check in CONFIG_CHECKS if check not in skip for line in check(settings)]
+    if problems:
+        raise ConfigError(problems)
 
 
 def _mask_url(url: str) -> str:

@@ -15,9 +15,11 @@ from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
 from syndicate.cli.confirming import send_confirmation_emails
 from syndicate.cli.digest_cmd import digest_group, parse_day
+from syndicate.config import Settings, check_maildir, require_secret
 from syndicate.delivery import DeliveryReport, deliver_due
 from syndicate.delivery.outbox import backlog
 from syndicate.digest.edition import enqueue_editions
+from syndicate.errors import ConfigError
 from syndicate.runtime import Runtime
 from syndicate.senders import make_sender
 
@@ -45,8 +47,15 @@ def _stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
+def _require_maildir(settings: Settings) -> None:
+    unusable = check_maildir(settings)
+    if unusable:
+        raise ConfigError(unusable)
+
+
 def deliver_with_console(rt: Runtime, until_empty: bool) -> DeliveryReport:
     """Run delivery with a progress bar on a terminal; print the summary line."""
+    _require_maildir(rt.settings)
     engine = rt.ready_engine()
     total = backlog(engine, rt.clock.now()).due
     with _stop_on_signals() as stop, console.progress("delivering", total or None) as update:
@@ -100,6 +109,8 @@ def send_due_confirmations(rt: Runtime) -> None:
 @pass_runtime
 def digest_send(rt: Runtime, day: str | None) -> None:
     """Enqueue the edition for every due subscriber, then deliver."""
+    require_secret(rt.settings, "digest send")
+    _require_maildir(rt.settings)
     engine = rt.ready_engine()
     enqueued = enqueue_editions(engine, rt.settings, rt.clock, parse_day(day))
     console.line(enqueued.summary())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
+import socket
 from pathlib import Path
 
 import click
@@ -12,15 +14,20 @@ from syndicate import console
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
 from syndicate.cli.feeds_cmd import feeds_group
-from syndicate.config import ALL_SLUG, CONFIG_ENV
-from syndicate.errors import InputError
+from syndicate.config import ALL_SLUG, CONFIG_ENV, LISTEN_ENV, require_secret, serving_at
+from syndicate.errors import InputError, OperationalError
 from syndicate.runtime import Runtime
 from syndicate.senders import make_sender
 
 
 @cli.command()
 @click.option("--host", default=None, help="Listen address (default: [server] host).")
-@click.option("--port", type=int, default=None, help="Listen port (default: [server] port).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Listen port (default: [server] port).",
+)
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
@@ -34,10 +41,13 @@ def serve(rt: Runtime, host: str | None, port: int | None, workers: int) -> None
 
     from syndicate.web import create_app
 
-    settings = rt.settings
+    loaded = rt.settings
+    require_secret(loaded, "serve")
+    bind_host = host or loaded.server.host
+    bind_port = loaded.server.port if port is None else port
+    check_can_listen(bind_host, bind_port)
+    settings = serving_at(loaded, bind_host, bind_port)
     app = create_app(settings, rt.ready_engine(), rt.clock, sender=lambda: make_sender(settings))
-    bind_host = host or settings.server.host
-    bind_port = settings.server.port if port is None else port
     options = server_options(bind_host, bind_port, rt.verbose)
     console.line(f"serving on http://{bind_host}:{bind_port} (public URL {settings.public_url})")
     if workers == 1:
@@ -48,6 +58,7 @@ def serve(rt: Runtime, host: str | None, port: int | None, workers: int) -> None
         return
     # Each worker process builds its own app (and database pool) from the same config.
     os.environ[CONFIG_ENV] = str(Path(settings.source).resolve())
+    os.environ[LISTEN_ENV] = f"{bind_host} {bind_port}"
     uvicorn.run("syndicate.web.asgi:from_environment", factory=True, workers=workers, **options)
 
 
@@ -66,6 +77,39 @@ def feeds_links(rt: Runtime, section: str) -> None:
             hint=f"use one of: {', '.join([*settings.section_slugs, ALL_SLUG])}",
         )
     click.echo(snippet(feed_links(settings, section, name)))
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Fail in one line, naming the key and the option, when host:port cannot be listened on."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise InputError(
+            f"[server] host: cannot listen on {host!r}: {exc.strerror}",
+            hint="set [server] host (or --host) to an address of this machine, e.g. 127.0.0.1",
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    probe = socket.socket(family, kind, proto)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise OperationalError(
+                f"[server] port: {host}:{port} is already in use",
+                hint="pick a free [server] port (or --port), or stop what is listening there",
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise OperationalError(
+                f"[server] port: listening on {host}:{port} is not permitted for this user",
+                hint="use a [server] port (or --port) of 1024 or more",
+            ) from None
+        raise OperationalError(
+            f"[server] host: cannot listen on {host}:{port}: {exc.strerror}",
+            hint="set [server] host (or --host) to an address of this machine, e.g. 127.0.0.1",
+        ) from None
+    finally:
+        probe.close()
 
 
 def server_options(host: str, port: int, verbose: bool = False) -> dict:

@@ -10,6 +10,7 @@ from syndicate import console, subscribers
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
 from syndicate.cli.confirming import send_confirmation_emails
+from syndicate.config import require_secret
 from syndicate.errors import InputError
 from syndicate.importer import decode
 from syndicate.runtime import Runtime
@@ -38,6 +39,8 @@ def add(
     confirmed: bool,
 ) -> None:
     """Add or update one subscriber."""
+    if not confirmed:
+        require_secret(rt.settings, "subscribers add")
     engine = rt.ready_engine()
     item = subscribers.validate(
         rt.settings,
@@ -65,6 +68,7 @@ def _confirm(rt: Runtime, ids: list[int]) -> None:
 @pass_runtime
 def import_csv(rt: Runtime, path: Path) -> None:
     """Import subscribers from a CSV file (bad rows are reported and skipped)."""
+    require_secret(rt.settings, "subscribers import")
     engine = rt.ready_engine()
     with engine.begin() as conn:
         report = subscribers.import_csv(
@@ -74,7 +78,10 @@ def import_csv(rt: Runtime, path: Path) -> None:
         console.problem(error)
     if report.pending:
         _confirm(rt, report.pending)
-    console.line(f"{report.new} new, {report.updated} updated, {len(report.errors)} rejected")
+    console.line(
+        f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(report.errors)} rejected"
+    )
     if report.errors:
         raise SystemExit(2)
 

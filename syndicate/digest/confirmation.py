@@ -11,9 +11,12 @@ from datetime import datetime
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
+import jinja2
+
 from syndicate import text
 from syndicate.config import Settings
 from syndicate.digest import mime
+from syndicate.digest.template_errors import template_errors
 from syndicate.digest.templates import environment, inline_css, labels, language_of
 
 if TYPE_CHECKING:
@@ -24,10 +27,15 @@ if TYPE_CHECKING:
 class ConfirmationRenderer:
     """Keep one per run: it holds the compiled templates and the From header."""
 
-    def __init__(self, settings: Settings, signer: DkimSigner | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        signer: DkimSigner | None = None,
+        env: jinja2.Environment | None = None,
+    ) -> None:
         self.settings = settings
         self.signer = signer
-        self.env = environment(settings)
+        self.env = env or environment(settings)
         name, addr = mime.split_from(settings.digest.from_)
         self.from_header = mime.header("From", mime.address(name, addr))
         self.domain = mime.domain_of(addr)
@@ -47,8 +55,9 @@ class ConfirmationRenderer:
             "intro_text": t["confirm_intro"].format(site=site, email=subscriber.email),
             "confirm_url": confirm_url,
         }
-        html_page = inline_css(self.env.get_template("confirm.html.j2").render(context))
-        text_page = self.env.get_template("confirm.txt.j2").render(context)
+        with template_errors():
+            html_page = inline_css(self.env.get_template("confirm.html.j2").render(context))
+            text_page = self.env.get_template("confirm.txt.j2").render(context)
         stamp = int(now.timestamp())
         headers = [
             self.from_header,
@@ -73,6 +82,7 @@ def build_confirmation_message(
     confirm_url: str,
     now: datetime,
     signer: DkimSigner | None = None,
+    env: jinja2.Environment | None = None,
 ) -> bytes:
     """One confirmation email; a run that sends several keeps one ``ConfirmationRenderer``."""
-    return ConfirmationRenderer(settings, signer).message(subscriber, confirm_url, now)
+    return ConfirmationRenderer(settings, signer, env).message(subscriber, confirm_url, now)

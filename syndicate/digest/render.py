@@ -16,6 +16,7 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import jinja2
 from markupsafe import Markup
 
 from syndicate import text, tokens
@@ -23,6 +24,7 @@ from syndicate.articles import Article
 from syndicate.config import Settings
 from syndicate.digest import mime
 from syndicate.digest.selection import Edition
+from syndicate.digest.template_errors import template_errors
 from syndicate.digest.templates import (
     environment,
     inline_css,
@@ -109,9 +111,14 @@ class DigestRenderer:
     and bounded caches, never the finished messages.
     """
 
-    def __init__(self, settings: Settings, signer: DkimSigner | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        signer: DkimSigner | None = None,
+        env: jinja2.Environment | None = None,
+    ) -> None:
         self.settings = settings
-        self.env = environment(settings)
+        self.env = env or environment(settings)
         self.secret = settings.secret.get_secret_value()
         self.public_url = settings.public_url
         name, addr = mime.split_from(settings.digest.from_)
@@ -243,7 +250,8 @@ class DigestRenderer:
         if edition.is_empty:
             raise ValueError("an empty edition has no message; record it as skipped")
         language = language_of(subscriber.language, self.settings.site.language)
-        prepared = self._prepare(edition, subscriber, language)
+        with template_errors():
+            prepared = self._prepare(edition, subscriber, language)
         unsubscribe = tokens.sign(self.secret, "unsubscribe", subscriber.id)
         values = {
             "email": subscriber.email,

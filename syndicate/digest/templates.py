@@ -108,11 +108,25 @@ def _build_environment(templates_dir: str) -> jinja2.Environment:
 
 
 _environment = functools.lru_cache(maxsize=8)(_build_environment)
+# Environments whose every template was rendered once before use (see proof.py):
+# what they loaded stays loaded, whatever happens to the files afterwards.
+_proven: dict[str, jinja2.Environment] = {}
 
 
 def environment(settings: Settings) -> jinja2.Environment:
     """One compiled environment per templates folder, shared by every render."""
-    return _environment(settings.digest.templates_dir)
+    folder = settings.digest.templates_dir
+    return _proven.get(folder) or _environment(folder)
+
+
+def fresh_environment(settings: Settings) -> jinja2.Environment:
+    """An environment that reads the template files as they are now."""
+    return _build_environment(settings.digest.templates_dir)
+
+
+def use_environment(settings: Settings, env: jinja2.Environment) -> None:
+    """Render with ``env`` from now on, for this templates folder."""
+    _proven[settings.digest.templates_dir] = env
 
 
 @functools.lru_cache(maxsize=16)

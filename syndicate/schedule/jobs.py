@@ -18,7 +18,7 @@ from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.confirmations import send_confirmations
 from syndicate.delivery import SenderFactory, deliver_due
-from syndicate.feeds.publish import poll
+from syndicate.feeds.publish import poll, publish
 from syndicate.schedule.lock import SchedulerLock
 from syndicate.schedule.tick import Enqueue, digest_tick, enqueue_with_digest
 from syndicate.senders import make_sender
@@ -61,6 +61,15 @@ class Jobs:
             return
         report = poll(self.engine, self.settings, self.clock)
         for line in report.lines():
+            if not line.endswith(": unchanged"):
+                log.info("feeds: %s", line)
+
+    def republish(self) -> None:
+        """Build every section's feeds again (after a reload); only changed files are written."""
+        if not self.is_scheduler():
+            return
+        report = publish(self.engine, self.settings, self.clock)
+        for line in getattr(report, "lines", lambda: [])():
             if not line.endswith(": unchanged"):
                 log.info("feeds: %s", line)
 

@@ -11,9 +11,12 @@ Signals:
   jobs up to ``grace`` seconds, stop the HTTP server, release the scheduler
   lock, exit 0. Rows still leased by a job that did not finish in time are
   taken back by any node once their lease ends, so nothing queued is lost.
-- SIGHUP: load the config file again; when it validates, the jobs and the HTTP
-  app use it from their next run or request, else the old one stays and the
-  error is logged. The database URL and the listen address need a restart.
+- SIGHUP: load the config file again and prove it (checks, every template
+  rendered); when it passes, the jobs and the HTTP app use it from their next
+  run or request and every feed is republished at once (only files whose bytes
+  change are written), else the old config and templates stay and the error is
+  logged. The database URL and the listen address need a restart: until then
+  links keep pointing at the address being served.
 """
 
 from __future__ import annotations
@@ -41,6 +44,18 @@ from syndicate.schedule.lock import lock_for
 log = logging.getLogger("syndicate.run")
 
 AppFactory = Callable[[Settings], Callable[..., Awaitable[None]]]
+# Checks settings before use (raises ConfigError) and returns what puts them in
+# force once the reload is accepted (the proven templates).
+Prepare = Callable[[Settings], Callable[[], None]]
+RESTART_KEYS = (
+    ("[database] url", lambda s: s.database.url),
+    ("[server] host", lambda s: s.server.host),
+    ("[server] port", lambda s: s.server.port),
+)
+
+
+def _accept_all(settings: Settings) -> Callable[[], None]:
+    return lambda: None
 
 
 class SwappableApp:
@@ -83,7 +98,13 @@ class Service:
         grace: float = 25.0,
         tick_seconds: float = DIGEST_TICK_SECONDS,
         jobs: Jobs | None = None,
+        prepare: Prepare = _accept_all,
     ) -> None:
+        # ``loaded`` is the file as read; ``settings`` what is in force, its links
+        # pinned to the address this process serves while public_url is empty.
+        self.listen = (str(server_options["host"]), int(server_options["port"]))
+        self.loaded = settings
+        settings = config.serving_at(settings, *self.listen)
         self.settings = settings
         self.engine = engine
         self.clock = clock
@@ -92,11 +113,14 @@ class Service:
         self.server_options = server_options
         self.grace = grace
         self.tick_seconds = tick_seconds
+        self.prepare = prepare
         self.jobs = jobs or Jobs(engine, settings, clock, lock_for(engine))
         self.stopping: asyncio.Event | None = None
         self.scheduler: Any = None
         self.front = SwappableApp(make_app(settings))
         self._running: set[asyncio.Task[Any]] = set()
+        self._background: set[asyncio.Future[Any]] = set()
+        self._reloading = asyncio.Lock()  # one SIGHUP at a time, in the order received
         self._delivering = False
 
     # -- jobs -------------------------------------------------------------------------
@@ -124,6 +148,9 @@ class Service:
 
     async def poll_job(self) -> None:
         await self._in_thread("poll", self.jobs.poll)
+
+    async def republish_job(self) -> None:
+        await self._in_thread("republish", self.jobs.republish)
 
     async def digest_job(self) -> None:
         enqueued = await self._in_thread("digest tick", self.jobs.digest)
@@ -198,25 +225,60 @@ class Service:
         self.stopping.set()
 
     def reload(self) -> bool:
-        """Load the config file again; keep the old settings when it does not validate."""
+        """Load the config file again; keep the old settings when it does not pass."""
+        candidate = self._candidate()
+        if candidate is None:
+            return False
+        self._apply(*candidate)
+        return True
+
+    async def reload_in_thread(self) -> None:
+        """SIGHUP: the checks and template renders run off the loop, so HTTP keeps answering."""
+        async with self._reloading:
+            candidate = await asyncio.to_thread(self._candidate)
+            if candidate is not None:
+                self._apply(*candidate)
+
+    def _candidate(self) -> tuple[Settings, Settings, Callable[[], None], Any] | None:
         try:
-            fresh = config.load(self.config_path)
+            loaded = config.load(self.config_path)
+            # The database stays the one the engine is open on until a restart.
+            fresh = config.serving_at(loaded, *self.listen).model_copy(
+                update={"database": self.settings.database}
+            )
+            commit = self.prepare(fresh)
             app = self.make_app(fresh)
         except ConfigError as exc:
-            log.error("config reload failed, keeping the running config: %s", exc)
-            return False
+            log.error(
+                "config reload failed, keeping the running config and templates: %s",
+                "; ".join(exc.problems),
+            )
+            return None
         except Exception as exc:
             log.error(
-                "config reload failed, keeping the running config: %s: %s",
+                "config reload failed, keeping the running config and templates: %s: %s",
                 exc.__class__.__name__,
                 exc,
             )
-            return False
+            return None
+        return loaded, fresh, commit, app
+
+    def _apply(
+        self, loaded: Settings, fresh: Settings, commit: Callable[[], None], app: Any
+    ) -> None:
         old = self.settings
-        if fresh.database.url != old.database.url:
-            log.warning("config reload: the new database URL takes effect after a restart")
-        if (fresh.server.host, fresh.server.port) != (old.server.host, old.server.port):
-            log.warning("config reload: the new listen address takes effect after a restart")
+        for key, value in RESTART_KEYS:
+            if value(loaded) != value(self.loaded):
+                log.warning(
+                    "config reload: %s changed to %r; it takes effect after a restart "
+                    "(still serving http://%s:%s, links stay at %s)",
+                    key,
+                    value(loaded),
+                    *self.listen,
+                    fresh.public_url,
+                )
+        commit()
+        self.loaded = loaded
         self.settings = fresh
         self.jobs.settings = fresh
         self.front.app = app
@@ -224,7 +286,29 @@ class Service:
             seconds = fresh.schedule.poll_seconds
             self.scheduler.reschedule_job("poll", trigger="interval", seconds=seconds)
         log.info("config reloaded from %s", fresh.source)
-        return True
+        if self.stopping is not None and not self.stopping.is_set():
+            # Feeds show items, full text, titles and links from the config: build
+            # them again now rather than when an article next changes.
+            self._spawn(self.republish_job())
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _serving(self, server: Any) -> None:
+        """Pin links to the address actually bound (port 0 picks one) and log it."""
+        for bound in server.servers:
+            for sock in bound.sockets:
+                host, port = sock.getsockname()[:2]
+                log.info("listening on http://%s:%s", host, port)
+                self.listen = (self.listen[0], int(port))
+        pinned = config.serving_at(self.settings, *self.listen)
+        if pinned is not self.settings:
+            self.settings = pinned
+            self.jobs.settings = pinned
+            self.front.app = self.make_app(pinned)
+        log.info("links point at %s", self.settings.public_url)
 
     # -- the whole run ----------------------------------------------------------------
 
@@ -235,7 +319,7 @@ class Service:
         self.stopping = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.request_stop, signum)
-        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload_in_thread()))
 
         server = _quiet_server(uvicorn.Config(self.front, **self.server_options))
         serving = asyncio.create_task(server.serve())
@@ -249,10 +333,7 @@ class Service:
                 f"could not listen on {self.server_options['host']}:{self.server_options['port']}",
                 hint="pick a free [server] port, or stop what is using it",
             )
-        for bound in server.servers:
-            for sock in bound.sockets:
-                host, port = sock.getsockname()[:2]
-                log.info("listening on http://%s:%s", host, port)
+        self._serving(server)
         self._start_scheduler(loop)
         stop_waiter = asyncio.create_task(self.stopping.wait())
         await asyncio.wait({serving, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)

@@ -23,7 +23,10 @@ from syndicate.web.feedserve import FeedFiles
 from tests.conftest import write_config
 from tests.web.server import base_url, bound_socket, running
 
-ENV = {"SYNDICATE_SECRET": "test-secret", "SYNDICATE_API_TOKEN": "test-token"}
+ENV = {
+    "SYNDICATE_SECRET": "test-secret-of-at-least-32-characters",
+    "SYNDICATE_API_TOKEN": "test-token",
+}
 
 
 @dataclass

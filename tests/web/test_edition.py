@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from syndicate.web.edition import render_web_edition, web_edition_page
+from syndicate.digest.web_edition import render_web_edition
+from syndicate.web.edition import web_edition_page
 from tests.digest_data import NOW, article, english_edition, spanish_edition
 from tests.stored_articles import add_articles
 

@@ -166,7 +166,7 @@ def _link(web: Web, purpose: str, email: str, **kwargs) -> str:
     with web.engine.connect() as conn:
         person = subscribers.find(conn, email)
     assert person is not None
-    token = tokens.sign("test-secret", purpose, person.id, **kwargs)
+    token = tokens.sign("test-secret-of-at-least-32-characters", purpose, person.id, **kwargs)
     return f"{web.url}/{purpose}?token={token}"
 
 
