@@ -7,7 +7,7 @@ import asyncio
 import click
 from starlette.applications import Starlette
 
-from syndicate import console
+from syndicate import console, resources
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
 from syndicate.cli.digest_cmd import digest_group
@@ -45,6 +45,7 @@ def run(rt: Runtime, host: str | None, port: int | None, grace: float, tick_seco
     from syndicate.schedule.service import Service
     from syndicate.web import create_app
 
+    resources.require_templates()
     settings = rt.settings
     engine = rt.ready_engine()
     clock = rt.clock

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from syndicate import console
+from syndicate import console, resources
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
 from syndicate.cli.feeds_cmd import feeds_group
@@ -35,6 +35,7 @@ def serve(rt: Runtime, host: str | None, port: int | None, workers: int) -> None
 
     from syndicate.web import create_app
 
+    resources.require_templates()
     settings = rt.settings
     app = create_app(settings, rt.ready_engine(), rt.clock)
     bind_host = host or settings.server.host
