@@ -26,8 +26,15 @@ fail() {
 # build/ folder in the checkout must not put files in the wheel that the tree lacks.
 say "copying the source tree to $WORK/src"
 mkdir "$WORK/src"
-git -C "$CHECKOUT" ls-files -z --cached --others --exclude-standard \
-    | (cd "$CHECKOUT" && xargs -0 tar -cf - --no-recursion) | tar -xf - -C "$WORK/src"
+if git -C "$CHECKOUT" ls-files -z --cached --others --exclude-standard >"$WORK/files" 2>/dev/null; then
+    :
+else
+    (cd "$CHECKOUT" && find . \( -name .git -o -name .venv -o -name build -o -name dist \
+        -o -name var -o -name '*.egg-info' -o -name __pycache__ -o -name '.*_cache' -o -name .hypothesis \) -prune -o -type f -print0) \
+        >"$WORK/files"
+fi
+(cd "$CHECKOUT" && tar -cf - --null --no-recursion -T "$WORK/files") | tar -xf - -C "$WORK/src"
+[ -f "$WORK/src/pyproject.toml" ] || fail "could not copy the source tree"
 
 say "creating the virtualenv $WORK/venv"
 python3 -m venv "$WORK/venv"

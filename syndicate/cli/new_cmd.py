@@ -55,7 +55,9 @@ def new_command(
         raise OperationalError(f"cannot write {target}: {exc.strerror or exc}") from None
     slugs = ", ".join(slug for slug, _ in site.sections)
     config = shlex.quote(str(target))
-    console.line(f"wrote {target} (sections: {slugs}; mail goes to the Maildir var/outbox)")
+    console.line(
+        f"wrote {target} (sections: {slugs}; mail goes to the Maildir {folder / 'var' / 'outbox'})"
+    )
     console.line("")
     console.line("Export these secrets where the service runs (they are not written anywhere):")
     console.line(f"  export {SECRET_ENV}={secrets.token_hex(32)}")
