@@ -45,6 +45,7 @@ lint: $(DEV)
 	$(BIN)/ruff check syndicate tests benchmarks
 	$(BIN)/ruff format --check syndicate tests benchmarks
 	$(BIN)/mypy syndicate
+	$(BIN)/lint-imports
 
 format: $(DEV)
 	$(BIN)/ruff check --fix syndicate tests benchmarks

@@ -23,6 +23,7 @@ import pytest
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
+from syndicate.senders import make_sender
 from syndicate.web import create_app
 from tests.conftest import ROOT, write_config
 from tests.web.server import bound_socket, running
@@ -307,7 +308,10 @@ def test_alert_rules_name_metrics_the_service_exports(tmp_path: Path, clock: Fix
     engine = store.open_engine(settings.database.url)
     store.migrate(engine)
     try:
-        with running(create_app(settings, engine, clock, publish=None), bound_socket()) as url:
+        with running(
+            create_app(settings, engine, clock, publish=None, sender=lambda: make_sender(settings)),
+            bound_socket(),
+        ) as url:
             scrape = httpx.get(f"{url}/metrics", timeout=10).text
     finally:
         engine.dispose()

@@ -14,6 +14,7 @@ import httpx
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
+from syndicate.senders import make_sender
 from syndicate.web import create_app
 from tests.cli import syndicate
 from tests.conftest import ROOT
@@ -79,7 +80,10 @@ def test_one_page_and_one_email_template_overridden(tmp_path: Path, clock: Fixed
     store.migrate(engine)
     sock = bound_socket()
     try:
-        with running(create_app(settings, engine, clock, publish=None), sock) as url:
+        with running(
+            create_app(settings, engine, clock, publish=None, sender=lambda: make_sender(settings)),
+            sock,
+        ) as url:
             own = httpx.get(f"{url}/subscribe", timeout=10)
             builtin = httpx.get(f"{url}/feeds/world/", timeout=10)
     finally:

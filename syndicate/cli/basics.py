@@ -6,11 +6,14 @@ from pathlib import Path
 
 import click
 
-from syndicate import console, store
+from syndicate import console, resources, store
 from syndicate.cli import cli
+from syndicate.digest.dkim import check_dkim
+from syndicate.digest.templates import check_templates
 from syndicate.errors import ConfigError
 from syndicate.importer import import_paths
 from syndicate.runtime import Runtime
+from syndicate.senders import check_transport
 
 pass_runtime = click.make_pass_decorator(Runtime)
 
@@ -79,8 +82,26 @@ def config_check(rt: Runtime, show: bool) -> None:
         console.line(json.dumps(settings.masked(), indent=2, default=str))
 
 
-# Later modules append checks (templates compile, ...): each returns problem lines.
-CONFIG_CHECKS: list = []
+def check_builtin_templates(settings) -> list[str]:
+    return resources.missing_templates()
+
+
+def check_web_templates_dir(settings) -> list[str]:
+    folder = settings.server.templates_dir
+    if folder and not Path(folder).is_dir():
+        return [f'[server] templates_dir: {folder} is not a folder; create it or set it to ""']
+    return []
+
+
+# What `config check` runs beyond loading the config: each returns problem lines.
+# A broken install explains every other template problem: it comes first.
+CONFIG_CHECKS = (
+    check_builtin_templates,
+    check_templates,
+    check_web_templates_dir,
+    check_dkim,
+    check_transport,
+)
 
 
 def _mask_url(url: str) -> str:

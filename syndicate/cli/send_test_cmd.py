@@ -13,11 +13,13 @@ from syndicate.addresses import BadAddress, normalise_address
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
 from syndicate.config import SECRET_ENV, Settings
-from syndicate.digest.edition import load_dkim_key, preview_edition, sample_subscriber
-from syndicate.digest.render import DigestRenderer, dkim_sign
+from syndicate.digest.dkim import load_signer
+from syndicate.digest.edition import preview_edition, sample_subscriber
+from syndicate.digest.render import DigestRenderer
 from syndicate.errors import InputError, OperationalError
+from syndicate.mail.sender import DeliveryError, Envelope
 from syndicate.runtime import Runtime
-from syndicate.transport import DeliveryError, Envelope, make_sender
+from syndicate.senders import make_sender
 
 PLACEHOLDER_SECRET = "send-test-only-secret"
 
@@ -54,9 +56,9 @@ def send_test(rt: Runtime, address: str) -> None:
         f"Message-ID: {unique}".encode("ascii"),
         1,
     )
-    key = load_dkim_key(settings)
-    if key:
-        body = dkim_sign(settings, key, body)
+    signer = load_signer(settings)
+    if signer is not None:
+        body = signer.sign(body)
     envelope = Envelope(_bare_sender(settings), recipient, body, unique)
     try:
         reply = asyncio.run(_send(settings, envelope))
