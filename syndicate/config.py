@@ -207,6 +207,7 @@ class ServerSettings(_Table):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     public_url: OptionalUrl = ""
+    templates_dir: str = ""
 
 
 class Settings(_Table):
@@ -354,6 +355,13 @@ def from_mapping(
                     "dkim_key_file": str(_resolve(base_dir, settings.digest.dkim_key_file))
                     if settings.digest.dkim_key_file
                     else "",
+                }
+            ),
+            "server": settings.server.model_copy(
+                update={
+                    "templates_dir": str(_resolve(base_dir, settings.server.templates_dir))
+                    if settings.server.templates_dir
+                    else ""
                 }
             ),
             "secret": SecretStr(environ.get(SECRET_ENV, "")),

@@ -10,7 +10,7 @@ from typing import Any
 
 from syndicate.articles import Article, ArticleInput, parse_json, parse_seed
 from syndicate.config import Settings
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEED_ARTICLE
 
 FIXED = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -42,10 +42,12 @@ def stored(record: ArticleInput, number: int, seen: datetime = FIXED) -> Article
 
 
 def sample_articles(settings: Settings) -> list[Article]:
-    """examples/articles and the shared seed article, parsed as `syndicate import` would."""
+    """examples/articles and the shared seed article (when beside the checkout), parsed as
+    `syndicate import` would."""
     records: list[ArticleInput] = []
     folder = ROOT / "examples" / "articles"
-    for path in sorted(folder.glob("*.txt")) + [SEEDS / "world-article.txt"]:
+    seeds = [SEED_ARTICLE] if SEED_ARTICLE.is_file() else []
+    for path in sorted(folder.glob("*.txt")) + seeds:
         records.append(parse_seed(Path(path).read_text(encoding="utf-8"), settings))
     for path in sorted(folder.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():

@@ -8,11 +8,11 @@ from syndicate import text
 from syndicate.articles import ArticleRejected, parse_json, parse_seed
 from syndicate.config import Settings
 
-from .conftest import SEEDS, article_json
+from .conftest import article_json, seed_article
 
 
 def test_seed_article(settings: Settings) -> None:
-    article = parse_seed((SEEDS / "world-article.txt").read_text(encoding="utf-8"), settings)
+    article = parse_seed(seed_article().read_text(encoding="utf-8"), settings)
     assert article.sections == ("world",)
     assert article.headline == "The Pact between Russia and North Korea that the West does not like"
     assert article.byline == "Redacción"

@@ -12,7 +12,7 @@ from syndicate import store
 from syndicate.db import articles
 
 from .cli import syndicate
-from .conftest import SEEDS, write_config
+from .conftest import ROOT, seed_article, write_config
 
 
 @pytest.fixture
@@ -32,7 +32,8 @@ def stored(config_path: Path) -> list[dict[str, object]]:
 
 
 def test_seed_article_import_and_reimport(initialised: Path) -> None:
-    first = syndicate(initialised, "import", str(SEEDS / "world-article.txt"))
+    seed = seed_article()
+    first = syndicate(initialised, "import", str(seed))
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip().endswith("1 new, 0 updated, 0 unchanged, 0 rejected")
     [row] = stored(initialised)
@@ -42,7 +43,7 @@ def test_seed_article_import_and_reimport(initialised: Path) -> None:
     assert row["image_url"] is None
     assert row["lede_is_teaser"] is True
     assert row["url"] == "https://500palabras.pe/en/world.php?noticias_id=1"
-    again = syndicate(initialised, "import", str(SEEDS / "world-article.txt"))
+    again = syndicate(initialised, "import", str(seed))
     assert again.returncode == 0
     assert again.stdout.strip().endswith("0 new, 0 updated, 1 unchanged, 0 rejected")
 
@@ -163,6 +164,6 @@ def test_markup_and_control_characters_in_every_field(initialised: Path, tmp_pat
 
 def test_import_needs_init_first(tmp_path: Path) -> None:
     path = write_config(tmp_path)
-    result = syndicate(path, "import", str(SEEDS / "world-article.txt"))
+    result = syndicate(path, "import", str(ROOT / "examples" / "articles" / "world-ports.txt"))
     assert result.returncode == 1
     assert "run `syndicate init`" in result.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from syndicate import config, console
+from syndicate import config, console, resources
 from syndicate.cli import cli
 from syndicate.digest.dkim import check_dkim
 from syndicate.digest.proof import check_languages, check_rendering
@@ -85,13 +85,27 @@ def config_check(rt: Runtime, show: bool) -> None:
         console.line(json.dumps(settings.masked(), indent=2, default=str))
 
 
+def check_builtin_templates(settings) -> list[str]:
+    return resources.missing_templates()
+
+
+def check_web_templates_dir(settings) -> list[str]:
+    folder = settings.server.templates_dir
+    if folder and not Path(folder).is_dir():
+        return [f'[server] templates_dir: {folder} is not a folder; create it or set it to ""']
+    return []
+
+
 # What `config check` runs beyond loading the config: each returns problem lines.
+# A broken install explains every other template problem: it comes first.
 CONFIG_CHECKS = (
+    check_builtin_templates,
     config.check_secret,
     config.check_maildir,
     config.check_feeds_dir,
     check_languages,
     check_rendering,
+    check_web_templates_dir,
     check_dkim,
     check_transport,
 )

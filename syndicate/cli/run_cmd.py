@@ -8,7 +8,7 @@ from collections.abc import Callable
 import click
 from starlette.applications import Starlette
 
-from syndicate import console
+from syndicate import console, resources
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime, run_config_checks
 from syndicate.cli.digest_cmd import digest_group
@@ -50,6 +50,7 @@ def run(rt: Runtime, host: str | None, port: int | None, grace: float, tick_seco
     from syndicate.schedule.service import Service
     from syndicate.web import create_app
 
+    resources.require_templates()
     loaded = rt.settings
     require_secret(loaded, "run")
     bind_host = host or loaded.server.host

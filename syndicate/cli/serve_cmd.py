@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from syndicate import console
+from syndicate import console, resources
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
 from syndicate.cli.feeds_cmd import feeds_group
@@ -41,6 +41,7 @@ def serve(rt: Runtime, host: str | None, port: int | None, workers: int) -> None
 
     from syndicate.web import create_app
 
+    resources.require_templates()
     loaded = rt.settings
     require_secret(loaded, "serve")
     bind_host = host or loaded.server.host

@@ -1,6 +1,7 @@
 """The email template environment: built-ins, operator overrides, labels and dates.
 
-Templates live in the top-level ``templates/email/`` folder. An operator's
+Templates live in the top-level ``templates/email/`` folder, shipped in the
+package as ``syndicate.templates`` (see ``syndicate.resources``). An operator's
 ``[digest] templates_dir`` comes first in a ChoiceLoader, so a file there with
 a built-in's name replaces it and everything else falls through to the
 built-ins. HTML templates (``*.html.j2``) are autoescaped; text ones are not.
@@ -17,11 +18,12 @@ import css_inline
 import jinja2
 from babel.dates import format_date, format_skeleton
 
+from syndicate import resources
 from syndicate.config import DEFAULT_SUBJECT, Settings
 
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
+BUILTIN_DIR = resources.template_folder(resources.EMAIL)
 LANGUAGES = ("en", "es")
 
 LABELS: dict[str, dict[str, str]] = {

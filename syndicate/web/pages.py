@@ -1,4 +1,8 @@
-"""Rendering pages from templates/web/ and the CSRF token their forms carry."""
+"""Rendering pages from templates/web/ and the CSRF token their forms carry.
+
+An operator's ``[server] templates_dir`` comes first, so a file there with a
+built-in page's name replaces it; everything else falls through to the built-ins.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +11,34 @@ import hmac
 import re
 import secrets
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from syndicate import resources
 from syndicate.config import Settings
 from syndicate.web.i18n import LANGUAGE_NAMES, translate
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "web"
+TEMPLATES = resources.template_folder(resources.WEB)
 CSRF_COOKIE = "syndicate_csrf"
 CSRF_FIELD = "csrf_token"
 _NONCE = re.compile(r"^[0-9a-f]{32}$")
 
 
-def environment() -> Environment:
+def environment(templates_dir: str = "") -> Environment:
+    loaders: list[BaseLoader] = [FileSystemLoader(templates_dir)] if templates_dir else []
+    loaders.append(FileSystemLoader(str(TEMPLATES)))
     return Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(["html"], default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -48,7 +61,7 @@ def csrf_valid(request: Request, secret: str, submitted: str) -> bool:
 class Pages:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.env = environment()
+        self.env = environment(settings.server.templates_dir)
 
     def render(
         self,
