@@ -33,7 +33,10 @@ SITE = DEPLOY / "nginx" / "syndicate.conf"
 UNIT = DEPLOY / "systemd" / "syndicate.service"
 RULES = DEPLOY / "prometheus" / "syndicate-alerts.yml"
 RULE_TESTS = DEPLOY / "prometheus" / "syndicate-alerts.test.yml"
-ENV = {"SYNDICATE_SECRET": "test-secret", "SYNDICATE_API_TOKEN": "test-token"}
+ENV = {
+    "SYNDICATE_SECRET": "test-secret-of-at-least-32-characters",
+    "SYNDICATE_API_TOKEN": "test-token",
+}
 # Not local to the site's `allow 127.0.0.1`: a second loopback address stands for the world.
 OUTSIDE = "127.0.0.2"
 

@@ -23,7 +23,10 @@ from tests.smtp_server import SmtpServer
 from tests.test_run_service import get_feed
 
 ARTICLES = str(ROOT / "examples" / "articles")
-ENV = {"SYNDICATE_SECRET": "test-secret", "SYNDICATE_API_TOKEN": "test-token"}
+ENV = {
+    "SYNDICATE_SECRET": "test-secret-of-at-least-32-characters",
+    "SYNDICATE_API_TOKEN": "test-token",
+}
 
 
 def run_new(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

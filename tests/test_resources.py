@@ -40,7 +40,11 @@ def run(site: Path, config: Path, *args: str) -> subprocess.CompletedProcess[str
         capture_output=True,
         text=True,
         cwd=site,
-        env={**os.environ, "PYTHONPATH": str(site), "SYNDICATE_SECRET": "test-secret"},
+        env={
+            **os.environ,
+            "PYTHONPATH": str(site),
+            "SYNDICATE_SECRET": "test-secret-of-at-least-32-characters",
+        },
         timeout=60,
     )
 

@@ -208,7 +208,7 @@ def test_subscribers_add_sends_the_confirmation_with_only_its_own_command_loaded
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, "SYNDICATE_SECRET": "test-secret"},
+        env={**os.environ, "SYNDICATE_SECRET": "test-secret-of-at-least-32-characters"},
         cwd=ROOT,
         timeout=120,
     )

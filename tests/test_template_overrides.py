@@ -20,7 +20,10 @@ from tests.cli import syndicate
 from tests.conftest import ROOT
 from tests.web.server import bound_socket, running
 
-ENV = {"SYNDICATE_SECRET": "test-secret", "SYNDICATE_API_TOKEN": "test-token"}
+ENV = {
+    "SYNDICATE_SECRET": "test-secret-of-at-least-32-characters",
+    "SYNDICATE_API_TOKEN": "test-token",
+}
 
 SITE = """\
 [site]
