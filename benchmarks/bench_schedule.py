@@ -21,9 +21,9 @@ from sqlalchemy import select, text, update
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
-from syndicate.db import articles
 from syndicate.schedule.due import due_groups, find_due, groups
 from syndicate.schedule.tick import digest_tick
+from syndicate.store.tables import articles
 
 SUBSCRIBERS = 1_000_000
 ZONES = [

@@ -1,30 +1,30 @@
-"""Double opt-in: the confirmation email for pending subscribers, from the web form or the CLI."""
+"""Double opt-in: the confirmation email, an outbox row of kind ``confirmation``.
+
+A request (the form, ``subscribers add``, an import with status ``pending``)
+enqueues the row; the message, with its signed link, is rendered when the row
+is first claimed and stored with it, so every retry sends the same bytes. The
+row then goes through the outbox like a digest: claim, lease, send, record,
+and the same retry policy.
+"""
 
 from __future__ import annotations
 
-import logging
-import random
-from collections.abc import Iterable
+import re
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine
 
-from syndicate import db, metrics, subscribers, tokens, transport
-from syndicate.addresses import mask
+from syndicate import tokens
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.delivery.outbox import backoff
-from syndicate.subscribers import Subscriber
-from syndicate.transport import DeliveryError, Envelope, Sender, TemporaryFailure
+from syndicate.store import outbox
+from syndicate.store import subscribers as subscriber_store
+from syndicate.store.outbox import Claimed
+from syndicate.subscribers.records import Subscriber
 
-log = logging.getLogger(__name__)
 CONFIRM_VALID = timedelta(days=7)
-CLAIM_BATCH = 200
-# How long a claimed confirmation stays with its sender: one that died mid-send is
-# tried again after this.
-CLAIM_LEASE = timedelta(minutes=10)
+_MESSAGE_ID = re.compile(rb"^Message-ID: *(<[^>\r\n]+>)", re.MULTILINE | re.IGNORECASE)
 
 
 def link(settings: Settings, route: str, purpose: str, subscriber_id: int, expires=None) -> str:
@@ -36,13 +36,6 @@ def confirm_url(settings: Settings, subscriber_id: int, now: datetime) -> str:
     return link(settings, "confirm", "confirm", subscriber_id, now + CONFIRM_VALID)
 
 
-def make_sender(settings: Settings) -> Sender:
-    """The configured transport; a Maildir's parent folder is created on first use."""
-    if settings.delivery.transport == "maildir":
-        Path(settings.delivery.maildir).parent.mkdir(parents=True, exist_ok=True)
-    return transport.make_sender(settings)
-
-
 def message(settings: Settings, subscriber: Subscriber, url: str, now: datetime) -> bytes:
     from syndicate.digest import build_confirmation_message
     from syndicate.digest.edition import load_dkim_key
@@ -50,131 +43,34 @@ def message(settings: Settings, subscriber: Subscriber, url: str, now: datetime)
     return build_confirmation_message(settings, subscriber, url, now, load_dkim_key(settings))
 
 
-async def send_confirmations(
-    settings: Settings,
-    engine: Engine,
-    clock: Clock,
-    ids: Iterable[int] | None = None,
-    sender: Sender | None = None,
-    rng: random.Random | None = None,
-) -> int:
-    """Send the confirmation emails that are due; returns how many went.
+class Assembler:
+    """Renders a claimed confirmation row that has no message yet, and stores the bytes."""
 
-    ``ids`` limits it to those subscribers (the form and the CLI send theirs at
-    once); None takes whatever is due, retries included (the deliver step). Each
-    is claimed first, so two processes never send the same one twice.
-    """
-    now = clock.now()
-    claimed = _claim(engine, now, None if ids is None else list(ids))
-    if not claimed:
-        return 0
-    with engine.connect() as conn:
-        people = [s for i in claimed if (s := subscribers.get(conn, i)) is not None]
-    # Claimed rows are this process's alone until it records them: the count read
-    # at the claim is still the current one.
-    own = sender is None
-    out = sender if sender is not None else make_sender(settings)
-    rng = rng or random.Random()
-    sent = 0
-    try:
-        for person in people:
-            now = clock.now()
-            try:
-                body = message(settings, person, confirm_url(settings, person.id, now), now)
-                await out.send(Envelope(_bare(settings.digest.from_), person.email, body))
-            except DeliveryError as exc:
-                _record_failure(engine, settings, person, claimed[person.id] + 1, exc, now, rng)
-                continue
-            except Exception:  # a bug must not block the others; the lease brings it back
-                log.exception("confirmation to %s failed", mask(person.email))
-                continue
-            with engine.begin() as conn:
-                conn.execute(
-                    update(db.subscribers)
-                    .where(db.subscribers.c.id == person.id)
-                    .values(confirm_due_at=None, confirm_attempts=claimed[person.id] + 1)
-                )
-            sent += 1
-            metrics.CONFIRMATIONS_SENT.inc()
-    finally:
-        if own:
-            await out.close()
-    return sent
+    def __init__(self, settings: Settings, engine: Engine, clock: Clock) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock
 
-
-def _claim(engine: Engine, now: datetime, ids: list[int] | None) -> dict[int, int]:
-    """Pending subscribers whose confirmation is due, each pushed a lease ahead:
-    {id: tries made so far}.
-
-    The update re-checks that the row is still due, so of two processes claiming
-    at once only one gets it (the other's update matches nothing).
-    """
-    table = db.subscribers
-    due = (table.c.status == "pending") & (table.c.confirm_due_at <= now)
-    query = (
-        select(table.c.id, table.c.confirm_attempts)
-        .where(due)
-        .order_by(table.c.confirm_due_at)
-        .limit(CLAIM_BATCH)
-    )
-    if ids is not None:
-        if not ids:
-            return {}
-        query = query.where(table.c.id.in_(ids))
-    with engine.connect() as conn:  # a read first: nothing due is the usual answer
-        candidates = conn.execute(query).all()
-    claimed: dict[int, int] = {}
-    if not candidates:
-        return claimed
-    with engine.begin() as conn:
-        for subscriber_id, attempts in candidates:
-            taken = conn.execute(
-                update(table)
-                .where((table.c.id == subscriber_id) & due)
-                .values(confirm_due_at=now + CLAIM_LEASE)
-            )
-            if taken.rowcount == 1:
-                claimed[subscriber_id] = attempts
-    return claimed
-
-
-def _record_failure(
-    engine: Engine,
-    settings: Settings,
-    person: Subscriber,
-    attempts: int,
-    exc: DeliveryError,
-    now: datetime,
-    rng: random.Random,
-) -> None:
-    delivery = settings.delivery
-    again = isinstance(exc, TemporaryFailure) and attempts < delivery.max_attempts
-    due = now + backoff(attempts, delivery.retry_after_seconds, rng) if again else None
-    with engine.begin() as conn:
-        conn.execute(
-            update(db.subscribers)
-            .where(db.subscribers.c.id == person.id)
-            .values(confirm_due_at=due, confirm_attempts=attempts)
+    def __call__(self, row: Claimed) -> Claimed:
+        if row.kind != "confirmation" or row.message:
+            return row
+        with self.engine.connect() as conn:
+            person = subscriber_store.get(conn, row.subscriber_id)
+        if person is None:  # removed since: the claim's join would not have found it
+            return row
+        now = self.clock.now()
+        body = message(self.settings, person, confirm_url(self.settings, person.id, now), now)
+        found = _MESSAGE_ID.search(body)
+        message_id = found.group(1).decode("ascii") if found else ""
+        with self.engine.begin() as conn:
+            outbox.store_message(conn, row.id, message_id, body)
+        return Claimed(
+            id=row.id,
+            kind=row.kind,
+            subscriber_id=row.subscriber_id,
+            edition_date=row.edition_date,
+            recipient=row.recipient,
+            message_id=message_id,
+            message=body,
+            attempts=row.attempts,
         )
-    if due is not None:
-        log.warning(
-            "confirmation to %s not sent (%s); try %d of %d at %s",
-            mask(person.email),
-            exc.reply,
-            attempts + 1,
-            delivery.max_attempts,
-            due.isoformat(timespec="seconds"),
-        )
-    else:
-        log.error(
-            "confirmation to %s given up after %d tries: %s",
-            mask(person.email),
-            attempts,
-            exc.reply,
-        )
-
-
-def _bare(address: str) -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(address)[1] or address

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, select
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
-from syndicate.db import outbox
 from syndicate.delivery import DeliveryReport, deliver_due_async
+from syndicate.store.tables import outbox
 from tests.conftest import write_config
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import threading
 from collections.abc import Iterator
@@ -17,9 +16,9 @@ from syndicate.cli.basics import CONFIG_CHECKS, pass_runtime
 from syndicate.cli.digest_cmd import digest_group, parse_day
 from syndicate.config import Settings
 from syndicate.delivery import DeliveryReport, deliver_due
-from syndicate.delivery.outbox import backlog
 from syndicate.digest.edition import enqueue_editions
 from syndicate.runtime import Runtime
+from syndicate.store.outbox import backlog
 
 
 @contextmanager
@@ -83,17 +82,10 @@ def deliver(rt: Runtime, until_empty: bool) -> None:
     Confirmation emails that are due (a first try that failed, say) go out too.
     """
     report = deliver_with_console(rt, until_empty)
+    if report.confirmations:
+        console.line(f"{report.confirmations} confirmation email(s) sent")
     if report.stopped:
         raise SystemExit(1)
-    send_due_confirmations(rt)
-
-
-def send_due_confirmations(rt: Runtime) -> None:
-    from syndicate.confirmations import send_confirmations
-
-    sent = asyncio.run(send_confirmations(rt.settings, rt.ready_engine(), rt.clock))
-    if sent:
-        console.line(f"{sent} confirmation email(s) sent")
 
 
 def _check_smtp(settings: Settings) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from syndicate import console, subscribers
+from syndicate import console
 from syndicate.addresses import normalise_address
 from syndicate.cli import cli
 from syndicate.cli.basics import CONFIG_CHECKS, pass_runtime
@@ -24,6 +24,7 @@ from syndicate.digest.render import DigestRenderer
 from syndicate.digest.templates import check_templates
 from syndicate.errors import InputError
 from syndicate.runtime import Runtime
+from syndicate.store import subscribers as subscriber_store
 
 CONFIG_CHECKS.extend([check_templates, check_dkim])
 
@@ -66,7 +67,7 @@ def preview(rt: Runtime, address: str | None, day: str | None, out: Path) -> Non
     edition_day = parse_day(day)
     if address:
         with engine.connect() as conn:
-            reader = subscribers.find(conn, normalise_address(address))
+            reader = subscriber_store.find(conn, normalise_address(address))
         if reader is None:
             raise InputError(
                 f"--email: no subscriber {address}",

@@ -89,7 +89,7 @@ def server_options(host: str, port: int, verbose: bool = False) -> dict:
 
 
 def send_pending_confirmations(rt: Runtime, ids: list[int]) -> None:
-    from syndicate.confirmations import send_confirmations
+    from syndicate.delivery import send_confirmations
 
     sent = asyncio.run(send_confirmations(rt.settings, rt.ready_engine(), rt.clock, ids))
     console.line(f"{sent} confirmation email(s) sent")

@@ -14,10 +14,11 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -26,8 +27,11 @@ from syndicate import metrics
 from syndicate.addresses import mask
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.delivery import outbox
-from syndicate.delivery.outbox import Claimed, Outcome
+from syndicate.confirmations import Assembler
+from syndicate.delivery.outbox import RUNNING, Outcome, decide, owner_tag
+from syndicate.store import outbox
+from syndicate.store.outbox import Claimed
+from syndicate.subscribers.lifecycle import RECEIVES
 from syndicate.transport import Envelope, PermanentFailure, Sender, TemporaryFailure, make_sender
 
 log = logging.getLogger("syndicate.delivery")
@@ -49,7 +53,8 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0  # temporary failures, each scheduling another attempt
     failed: int = 0
-    skipped: int = 0  # subscriber no longer active at claim time
+    skipped: int = 0  # subscriber no longer active (pending, for a confirmation) at claim time
+    confirmations: int = 0  # of those sent, confirmation emails
     released: int = 0  # claimed, then handed back untried on stop
     seconds: float = 0.0
     stopped: bool = False
@@ -63,7 +68,7 @@ class DeliveryReport:
         return self.sent / elapsed if elapsed > 0 else 0.0
 
     def merge(self, other: DeliveryReport) -> None:
-        for name in ("sent", "retrying", "failed", "skipped", "released"):
+        for name in ("sent", "retrying", "failed", "skipped", "released", "confirmations"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.stopped = self.stopped or other.stopped
 
@@ -126,8 +131,10 @@ class _Run:
         stop: StopFlag | None,
         on_progress: Progress | None,
         sleep: Sleep | None,
+        only: Collection[int] | None = None,
     ) -> None:
         self.engine = engine
+        self.only = only
         self.settings = settings
         self.delivery = settings.delivery
         self.clock = clock
@@ -136,7 +143,8 @@ class _Run:
         self.stop = stop
         self.on_progress = on_progress
         self.sleep = sleep or self._sleep_unless_stopped
-        self.owner = outbox.owner_tag()
+        self.assemble = Assembler(settings, engine, clock)
+        self.owner = owner_tag()
         self.rng = random.Random()
         self.report = DeliveryReport()
         self.queue: asyncio.Queue[Claimed | None] = asyncio.Queue()
@@ -160,13 +168,31 @@ class _Run:
         return self.stop is not None and self.stop.is_set()
 
     def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
-        return outbox.record(
-            self.engine, outcomes, self.clock.now(), self.owner, self.delivery, self.rng
+        now = self.clock.now()
+        decided = [decide(outcome, self.delivery, now, self.rng) for outcome in outcomes]
+        outbox.record(
+            self.engine,
+            [result for _, result in decided],
+            now,
+            self.owner,
+            self.delivery.bounce_after,
         )
+        return [outcome for outcome, _ in decided]
 
     async def run(self) -> DeliveryReport:
+        RUNNING.add(self.owner)
+        try:
+            return await self._run()
+        finally:
+            RUNNING.discard(self.owner)
+
+    async def _run(self) -> DeliveryReport:
         freed = await asyncio.to_thread(
-            outbox.reclaim_dead, self.engine, self.clock.now(), self.owner
+            outbox.reclaim_dead,
+            self.engine,
+            self.clock.now(),
+            self.owner,
+            RUNNING.others(self.owner),
         )
         if freed:
             log.info("took back %d rows left sending by a stopped worker on this host", freed)
@@ -200,7 +226,9 @@ class _Run:
                 self.capacity - self.queue.qsize(),
                 self.delivery.lease_seconds,
                 self.owner,
+                RECEIVES,
                 due_by,
+                self.only,
             )
             if skipped:
                 log.info("skipped %d rows: subscriber no longer active", skipped)
@@ -255,7 +283,9 @@ class _Run:
             row = self.queue.get_nowait()
             if row is not None:
                 untried.append(row)
-        await asyncio.to_thread(outbox.release, self.engine, untried, self.owner)
+        await asyncio.to_thread(
+            outbox.release, self.engine, [row.id for row in untried], self.owner
+        )
         self.report.released += len(untried)
         if untried:
             log.info("stopping: handed back %d claimed rows", len(untried))
@@ -288,6 +318,12 @@ class _Run:
         self._count(outcome)
 
     async def _send(self, row: Claimed, previous: asyncio.Future[Outcome] | None) -> Outcome:
+        if not row.message and row.kind == "confirmation":
+            try:  # rendered on its first claim, then stored: a retry sends the same bytes
+                row = await asyncio.to_thread(self.assemble, row)
+            except Exception as exc:
+                log.exception("cannot render outbox row %d", row.id)
+                return Outcome(row, "retry", f"unexpected {exc.__class__.__name__}: {exc}")
         if not row.message:
             return Outcome(row, "failed", "no message stored for this row")
         envelope = Envelope(self.from_address, row.recipient, row.message, row.message_id)
@@ -309,8 +345,14 @@ class _Run:
 
     def _count(self, outcome: Outcome) -> None:
         row = outcome.row
-        metrics.DIGESTS.labels(event=outcome.kind).inc()
-        who = f"edition {row.edition_date} to {mask(row.recipient)} {row.message_id}"
+        if row.kind == "confirmation":
+            if outcome.kind == "sent":
+                metrics.CONFIRMATIONS_SENT.inc()
+                self.report.confirmations += 1
+            who = f"confirmation to {mask(row.recipient)} {row.message_id}"
+        else:
+            metrics.DIGESTS.labels(event=outcome.kind).inc()
+            who = f"edition {row.edition_date} to {mask(row.recipient)} {row.message_id}"
         if outcome.kind == "sent":
             self.report.sent += 1
             log.info("sent %s: %s", who, outcome.reply)
@@ -346,11 +388,13 @@ async def deliver_due_async(
     stop_event: StopFlag | None = None,
     on_progress: Progress | None = None,
     sleep: Sleep | None = None,
+    only: Collection[int] | None = None,
 ) -> DeliveryReport:
     """Send every due outbox row once, in this process (see ``deliver_due``).
 
     ``sleep`` is how the run waits for the next retry (default ``asyncio.sleep``;
-    tests with a fixed clock pass one that moves the clock).
+    tests with a fixed clock pass one that moves the clock). ``only`` limits the run
+    to those outbox rows (a confirmation email sent at once).
     """
     own_sender = sender is None
     active = sender if sender is not None else make_sender(settings)
@@ -364,8 +408,33 @@ async def deliver_due_async(
             stop_event,
             on_progress,
             sleep,
+            only,
         )
         return await run.run()
     finally:
         if own_sender:
             await active.close()
+
+
+async def send_confirmations(
+    settings: Settings,
+    engine: Engine,
+    clock: Clock,
+    ids: Iterable[int] | None = None,
+    sender: Sender | None = None,
+) -> int:
+    """Send the confirmation emails that are due, now; returns how many went.
+
+    ``ids`` limits it to those subscribers' (the form and the CLI send theirs at
+    once); None takes every one that is due, retries included. Only confirmation
+    rows are touched: digests wait for the deliver step.
+    """
+    with engine.connect() as conn:
+        rows = outbox.waiting_ids(conn, "confirmation", None if ids is None else list(ids))
+    if not rows:
+        return 0
+    if sender is None and settings.delivery.transport == "maildir":
+        # The form may be the first to send anything: the Maildir's folder may not exist yet.
+        Path(settings.delivery.maildir).parent.mkdir(parents=True, exist_ok=True)
+    report = await deliver_due_async(engine, settings, clock, sender=sender, only=rows)
+    return report.confirmations

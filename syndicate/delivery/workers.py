@@ -20,9 +20,9 @@ from sqlalchemy import Engine
 from syndicate import store
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.delivery import outbox
 from syndicate.delivery.runner import DeliveryReport, Progress, StopFlag, deliver_due_async
 from syndicate.errors import OperationalError
+from syndicate.store import outbox
 from syndicate.transport import Sender
 
 COUNTERS = ("sent", "retrying", "failed", "skipped")

@@ -32,7 +32,7 @@ from syndicate.digest.templates import (
     short_date,
     subject_template,
 )
-from syndicate.subscribers import Subscriber
+from syndicate.subscribers.records import Subscriber
 
 LEDE_LIMIT = 600
 PREHEADER_LIMIT = 140

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from syndicate.articles import Article
 from syndicate.config import Settings
-from syndicate.subscribers import Subscriber
+from syndicate.subscribers.records import Subscriber
 
 FIRST_EDITION_REACH = timedelta(hours=24)
 

@@ -8,7 +8,6 @@ run on.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -103,18 +102,7 @@ class Jobs:
         handled = sum(getattr(report, name, 0) for name in ("sent", "retrying", "failed"))
         if handled or getattr(report, "released", 0):
             log.info("deliver: %s", report.summary())
-        return int(handled) + self.confirmations()
-
-    def confirmations(self) -> int:
-        """Send the confirmation emails that are due (first tries the form missed, retries)."""
-        if self.stop_claiming.is_set():
-            return 0
-        from syndicate.confirmations import send_confirmations
-
-        sent = asyncio.run(send_confirmations(self.settings, self.engine, self.clock))
-        if sent:
-            log.info("deliver: %d confirmation email(s) sent", sent)
-        return sent
+        return int(handled)
 
     def missing_steps(self) -> list[str]:
         missing = []
