@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.schedule.lock import SchedulerLock
 from syndicate.schedule.tick import Enqueue, digest_tick, enqueue_with_digest
+from syndicate.store.lock import SchedulerLock
 
 log = logging.getLogger("syndicate.run")
 

@@ -44,6 +44,12 @@ def open_engine(url: str) -> Engine:
     return make_engine(url)
 
 
+def ping(engine: Engine) -> None:
+    """Ask the database one trivial question; raises SQLAlchemyError when it does not answer."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
 @contextmanager
 def scratch_database(server_url: str, prefix: str = "syndicate_scratch") -> Iterator[str]:
     """A new, empty PostgreSQL database on that server for the block; dropped after it."""

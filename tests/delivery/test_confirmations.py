@@ -212,7 +212,7 @@ def test_the_deliver_command_sends_what_is_due(tmp_path, server, engines):
 
 def test_the_run_service_deliver_step_sends_them_too(tmp_path, clock, server, engines):
     from syndicate.schedule.jobs import Jobs
-    from syndicate.schedule.lock import lock_for
+    from syndicate.store.lock import lock_for
 
     settings = delivery_config(tmp_path, server.port, delivery={"retry_after_seconds": 60})
     engine = engines(settings)

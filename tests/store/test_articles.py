@@ -14,8 +14,7 @@ from syndicate.config import Settings
 from syndicate.store.articles import get as get_article
 from syndicate.store.articles import upsert
 from syndicate.store.tables import article_sections, articles
-
-from .conftest import article_json
+from tests.conftest import article_json
 
 
 def test_migrate_is_idempotent(engine: Engine) -> None:
