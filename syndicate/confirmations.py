@@ -20,7 +20,7 @@ from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.store import outbox
 from syndicate.store import subscribers as subscriber_store
-from syndicate.store.outbox import Claimed
+from syndicate.store.queue import Claimed
 from syndicate.subscribers.records import Subscriber
 
 CONFIRM_VALID = timedelta(days=7)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, insert, select
 
 from syndicate.config import DeliverySettings
 from syndicate.delivery.outbox import Outcome, decide
-from syndicate.store import outbox as outbox_store
+from syndicate.store import queue as outbox_store
 from syndicate.store.outbox import digest_key
 from syndicate.store.tables import outbox, subscribers
 from syndicate.subscribers.lifecycle import RECEIVES

@@ -93,7 +93,7 @@ def _mask_url(url: str) -> str:
 @pass_runtime
 def status(rt: Runtime) -> None:
     """Last feed build, confirmation emails owed, outbox counts by state, recent failures."""
-    from syndicate.store import articles, outbox, state
+    from syndicate.store import articles, outbox, queue, state
     from syndicate.store import subscribers as subscriber_store
     from syndicate.subscribers.lifecycle import RECEIVES
 
@@ -129,7 +129,7 @@ def status(rt: Runtime) -> None:
     for edition in list(by_edition)[:7]:
         console.line(f"  {edition}: {', '.join(by_edition[edition])}")
     if by_kind:
-        left = outbox.backlog(engine, now)
+        left = queue.backlog(engine, now)
         if left.unfinished:
             when = f", next attempt at {left.next_at:%Y-%m-%d %H:%M:%S} UTC" if left.next_at else ""
             console.line(

@@ -18,7 +18,7 @@ from syndicate.config import Settings
 from syndicate.delivery import DeliveryReport, deliver_due
 from syndicate.digest.edition import enqueue_editions
 from syndicate.runtime import Runtime
-from syndicate.store.outbox import backlog
+from syndicate.store.queue import backlog
 
 
 @contextmanager

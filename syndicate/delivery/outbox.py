@@ -1,6 +1,6 @@
 """What happens to a row after a send: the next state, decided here as a pure function.
 
-The store only writes the decision (``syndicate.store.outbox.record``); the
+The store only writes the decision (``syndicate.store.queue.record``); the
 retry policy (how many tries, how long between them) lives here, the same for
 every kind of message.
 """
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from syndicate.config import DeliverySettings
-from syndicate.store.outbox import Claimed, Result
+from syndicate.store.queue import Claimed, Result
 
 MAX_BACKOFF = timedelta(hours=6)
 

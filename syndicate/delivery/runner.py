@@ -29,8 +29,9 @@ from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.confirmations import Assembler
 from syndicate.delivery.outbox import RUNNING, Outcome, decide, owner_tag
-from syndicate.store import outbox
-from syndicate.store.outbox import Claimed
+from syndicate.store import queue
+from syndicate.store.outbox import waiting_ids
+from syndicate.store.queue import Claimed
 from syndicate.subscribers.lifecycle import RECEIVES
 from syndicate.transport import Envelope, PermanentFailure, Sender, TemporaryFailure, make_sender
 
@@ -170,7 +171,7 @@ class _Run:
     def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
         now = self.clock.now()
         decided = [decide(outcome, self.delivery, now, self.rng) for outcome in outcomes]
-        outbox.record(
+        queue.record(
             self.engine,
             [result for _, result in decided],
             now,
@@ -188,7 +189,7 @@ class _Run:
 
     async def _run(self) -> DeliveryReport:
         freed = await asyncio.to_thread(
-            outbox.reclaim_dead,
+            queue.reclaim_dead,
             self.engine,
             self.clock.now(),
             self.owner,
@@ -204,7 +205,7 @@ class _Run:
             for _ in lanes:
                 self.queue.put_nowait(None)
             await asyncio.gather(*lanes)
-        backlog = await asyncio.to_thread(outbox.backlog, self.engine, self.clock.now())
+        backlog = await asyncio.to_thread(queue.backlog, self.engine, self.clock.now())
         self.report.waiting = backlog.unfinished
         self.report.next_at = backlog.next_at
         self.report.seconds = time.monotonic() - self.report.started
@@ -220,7 +221,7 @@ class _Run:
                 await asyncio.sleep(POLL_SECONDS)
                 continue
             rows, skipped = await asyncio.to_thread(
-                outbox.claim,
+                queue.claim,
                 self.engine,
                 self.clock.now(),
                 self.capacity - self.queue.qsize(),
@@ -248,7 +249,7 @@ class _Run:
             if self.queue.qsize() or self.in_flight:
                 await asyncio.sleep(POLL_SECONDS * 5)
                 continue
-            backlog = await asyncio.to_thread(outbox.backlog, self.engine, self.clock.now())
+            backlog = await asyncio.to_thread(queue.backlog, self.engine, self.clock.now())
             if backlog.unfinished == 0:
                 return
             wait = WAIT_SLICE
@@ -283,9 +284,7 @@ class _Run:
             row = self.queue.get_nowait()
             if row is not None:
                 untried.append(row)
-        await asyncio.to_thread(
-            outbox.release, self.engine, [row.id for row in untried], self.owner
-        )
+        await asyncio.to_thread(queue.release, self.engine, [row.id for row in untried], self.owner)
         self.report.released += len(untried)
         if untried:
             log.info("stopping: handed back %d claimed rows", len(untried))
@@ -430,7 +429,7 @@ async def send_confirmations(
     rows are touched: digests wait for the deliver step.
     """
     with engine.connect() as conn:
-        rows = outbox.waiting_ids(conn, "confirmation", None if ids is None else list(ids))
+        rows = waiting_ids(conn, "confirmation", None if ids is None else list(ids))
     if not rows:
         return 0
     if sender is None and settings.delivery.transport == "maildir":

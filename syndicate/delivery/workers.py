@@ -22,7 +22,7 @@ from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.delivery.runner import DeliveryReport, Progress, StopFlag, deliver_due_async
 from syndicate.errors import OperationalError
-from syndicate.store import outbox
+from syndicate.store import queue
 from syndicate.transport import Sender
 
 COUNTERS = ("sent", "retrying", "failed", "skipped")
@@ -130,7 +130,7 @@ def _with_workers(
             errors.append(item["error"])
         else:
             total.merge(DeliveryReport(**item))
-    backlog = outbox.backlog(engine, clock.now())
+    backlog = queue.backlog(engine, clock.now())
     total.waiting, total.next_at = backlog.unfinished, backlog.next_at
     total.seconds = time.monotonic() - total.started
     if on_progress is not None:

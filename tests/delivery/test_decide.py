@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from syndicate.config import DeliverySettings
 from syndicate.delivery.outbox import Outcome, decide
-from syndicate.store.outbox import Claimed
+from syndicate.store.queue import Claimed
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 POLICY = DeliverySettings(max_attempts=3, retry_after_seconds=60)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from syndicate.delivery.outbox import Outcome, owner_tag
-from syndicate.store import outbox as box
+from syndicate.store import queue as box
 from syndicate.store.tables import outbox, subscribers
 from tests.outbox_rows import add_subscribers, claim, enqueue, record
 
