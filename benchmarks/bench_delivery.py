@@ -30,9 +30,9 @@ from sqlalchemy import bindparam, insert, select, update
 
 from syndicate import config, store
 from syndicate.clock import SystemClock
-from syndicate.db import outbox, subscribers
 from syndicate.delivery import deliver_due
 from syndicate.senders import make_sender
+from syndicate.store.tables import outbox, subscribers
 from tests.outbox_rows import add_subscribers, digest_message, enqueue
 
 COUNT = 10_000
@@ -124,7 +124,7 @@ def _end_to_end(settings: config.Settings) -> tuple[int, float, int]:
 def _big_edition(folder: Path, port: int) -> None:
     from syndicate.articles import parse_json
     from syndicate.digest.edition import enqueue_editions
-    from syndicate.ingest import upsert
+    from syndicate.store.articles import upsert
 
     settings = _settings(folder, port, workers=2)
     engine = store.open_engine(settings.database.url)

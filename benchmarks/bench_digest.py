@@ -19,10 +19,10 @@ from sqlalchemy import insert
 from syndicate import config, store
 from syndicate.articles import parse_json
 from syndicate.clock import FixedClock
-from syndicate.db import subscribers
 from syndicate.digest import DigestRenderer, select_edition
 from syndicate.digest.edition import enqueue_editions
-from syndicate.ingest import upsert
+from syndicate.store.articles import upsert
+from syndicate.store.tables import subscribers
 from tests.conftest import write_config
 from tests.digest_data import NOW, article, subscriber
 

@@ -9,11 +9,12 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from syndicate import config, ingest, store
+from syndicate import config, store
 from syndicate.articles import Article, parse_json
 from syndicate.clock import FixedClock
 from syndicate.feeds import build_section_feeds, entries, poll, publish
 from syndicate.feeds.build import build_feeds
+from syndicate.store import articles as article_store
 
 SECTIONS = 200
 ITEMS = 50
@@ -85,7 +86,7 @@ def run() -> None:
             parse_json(_record(s, n), settings) for s in range(SECTIONS) for n in range(ITEMS)
         ]
         with engine.begin() as conn:
-            ingest.upsert(conn, everything, clock.now())
+            article_store.upsert(conn, everything, clock.now())
         started = time.perf_counter()
         first = publish(engine, settings, clock)
         full = time.perf_counter() - started
@@ -102,7 +103,7 @@ def run() -> None:
                 published_at=clock.now().isoformat(),  # now the newest story: all changes too
             )
             with engine.begin() as conn:
-                changed = ingest.upsert(conn, [parse_json(edited, settings)], clock.now())
+                changed = article_store.upsert(conn, [parse_json(edited, settings)], clock.now())
             report = publish(engine, settings, clock, sections=changed.changed_sections)
             assert sorted(report.written) == ["all", "s17"], report.written
 
@@ -119,7 +120,7 @@ def run() -> None:
                 published_at=clock.now().isoformat(),
             )
             with engine.begin() as conn:
-                ingest.upsert(conn, [parse_json(edited, settings)], clock.now())
+                article_store.upsert(conn, [parse_json(edited, settings)], clock.now())
             report = poll(engine, settings, clock)
             assert sorted(report.written) == ["all", "s42"], report.written
 

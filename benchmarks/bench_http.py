@@ -29,10 +29,11 @@ from pathlib import Path
 
 import httpx
 
-from syndicate import config, ingest, store
+from syndicate import config, store
 from syndicate.articles import parse_json
 from syndicate.clock import FixedClock
 from syndicate.feeds import publish
+from syndicate.store import articles as article_store
 
 SECONDS = 4
 ROUNDS = 3
@@ -121,7 +122,7 @@ def _publish_feed(root: Path) -> config.Settings:
     ]
     clock = FixedClock(start)
     with engine.begin() as conn:
-        ingest.upsert(conn, records, clock.now())
+        article_store.upsert(conn, records, clock.now())
     publish(engine, settings, clock, None)
     engine.dispose()
     return settings

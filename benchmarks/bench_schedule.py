@@ -21,9 +21,9 @@ from sqlalchemy import select, text, update
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
-from syndicate.db import articles
 from syndicate.schedule.due import due_groups, find_due, groups
 from syndicate.schedule.tick import digest_tick
+from syndicate.store.tables import articles
 
 SUBSCRIBERS = 1_000_000
 ZONES = [
@@ -81,9 +81,11 @@ def _fill(url: str) -> None:
         conn.execute(
             text(
                 """
-                INSERT INTO outbox (subscriber_id, edition_date, window_start, window_end, state,
-                                    article_count, recipient, message_id, attempts, created_at)
-                SELECT id, :day, now(), now(), 'sent', 3, email, '', 1, now()
+                INSERT INTO outbox (kind, key, subscriber_id, edition_date, window_start,
+                                    window_end, state, article_count, recipient, message_id,
+                                    attempts, created_at)
+                SELECT 'digest', id || '/' || CAST(:day AS date), id, :day, now(), now(), 'sent',
+                       3, email, '', 1, now()
                   FROM subscribers WHERE status = 'active'
                 """
             ),
@@ -100,10 +102,11 @@ def _fill(url: str) -> None:
             conn.execute(
                 text(
                     """
-                    INSERT INTO outbox (subscriber_id, edition_date, window_start, window_end,
-                                        state, article_count, recipient, message_id, attempts,
-                                        created_at)
-                    SELECT id, :day, now(), now(), 'queued', 3, email, '', 0, now()
+                    INSERT INTO outbox (kind, key, subscriber_id, edition_date, window_start,
+                                        window_end, state, article_count, recipient, message_id,
+                                        attempts, created_at)
+                    SELECT 'digest', id || '/' || CAST(:day AS date), id, :day, now(), now(),
+                           'queued', 3, email, '', 0, now()
                       FROM subscribers
                      WHERE status = 'active' AND timezone = :tz AND digest_time = :hhmm
                     """

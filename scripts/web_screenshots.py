@@ -22,6 +22,7 @@ import uvicorn
 from syndicate import config, store, subscribers, tokens
 from syndicate.clock import SystemClock
 from syndicate.senders import make_sender
+from syndicate.store import subscribers as subscriber_store
 from syndicate.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ def main() -> int:
         clock = SystemClock()
         with engine.begin() as conn:
             reader = subscribers.validate(settings, "lectora@example.com", ["world", "mundo"])
-            reader_id, _ = subscribers.save(conn, reader, clock.now())
+            reader_id = subscriber_store.save(conn, reader, clock.now()).id
         token = tokens.sign("screenshot-secret", "preferences", reader_id)
         server = uvicorn.Server(
             uvicorn.Config(

@@ -1,32 +1,32 @@
-"""Double opt-in: the confirmation email for pending subscribers, from the web form or the CLI."""
+"""Double opt-in: the confirmation email, an outbox row of kind ``confirmation``.
+
+A request (the form, ``subscribers add``, an import with status ``pending``)
+enqueues the row; the message, with its signed link, is rendered when the row
+is first claimed and stored with it, so every retry sends the same bytes. The
+row then goes through the outbox like a digest: claim, lease, send, record,
+and the same retry policy.
+"""
 
 from __future__ import annotations
 
-import logging
-import random
-from collections.abc import Iterable
+import re
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine
 
-from syndicate import db, metrics, subscribers, tokens
-from syndicate.addresses import mask
+from syndicate import tokens
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.delivery.outbox import backoff
 from syndicate.digest.confirmation import ConfirmationRenderer
 from syndicate.digest.dkim import load_signer
-from syndicate.errors import SyndicateError
-from syndicate.mail.sender import DeliveryError, Envelope, Sender, TemporaryFailure
-from syndicate.subscribers import Subscriber
+from syndicate.store import outbox
+from syndicate.store import subscribers as subscriber_store
+from syndicate.store.queue import Claimed
+from syndicate.subscribers.records import Subscriber
 
-log = logging.getLogger(__name__)
 CONFIRM_VALID = timedelta(days=7)
-CLAIM_BATCH = 200
-# How long a claimed confirmation stays with its sender: one that died mid-send is
-# tried again after this.
-CLAIM_LEASE = timedelta(minutes=10)
+_MESSAGE_ID = re.compile(rb"^Message-ID: *(<[^>\r\n]+>)", re.MULTILINE | re.IGNORECASE)
 
 
 def link(settings: Settings, route: str, purpose: str, subscriber_id: int, expires=None) -> str:
@@ -38,131 +38,41 @@ def confirm_url(settings: Settings, subscriber_id: int, now: datetime) -> str:
     return link(settings, "confirm", "confirm", subscriber_id, now + CONFIRM_VALID)
 
 
-async def send_confirmations(
-    settings: Settings,
-    engine: Engine,
-    clock: Clock,
-    ids: Iterable[int] | None = None,
-    *,
-    sender: Sender,
-    rng: random.Random | None = None,
-) -> int:
-    """Send the confirmation emails that are due through ``sender``; returns how many went.
+class Assembler:
+    """Renders a claimed confirmation row that has no message yet, and stores the bytes."""
 
-    ``ids`` limits it to those subscribers (the form and the CLI send theirs at
-    once); None takes whatever is due, retries included (the deliver step). Each
-    is claimed first, so two processes never send the same one twice. The
-    caller owns ``sender`` and closes it.
-    """
-    now = clock.now()
-    claimed = _claim(engine, now, None if ids is None else list(ids))
-    if not claimed:
-        return 0
-    with engine.connect() as conn:
-        people = [s for i in claimed if (s := subscribers.get(conn, i)) is not None]
-    # Claimed rows are this process's alone until it records them: the count read
-    # at the claim is still the current one.
-    rng = rng or random.Random()
-    render = ConfirmationRenderer(settings, load_signer(settings))
-    sent = 0
-    for person in people:
-        now = clock.now()
-        try:
-            body = render.message(person, confirm_url(settings, person.id, now), now)
-            await sender.send(Envelope(_bare(settings.digest.from_), person.email, body))
-        except DeliveryError as exc:
-            _record_failure(engine, settings, person, claimed[person.id] + 1, exc, now, rng)
-            continue
-        except SyndicateError as exc:  # a broken template, an unfit secret: said in one line
-            log.error("confirmation to %s failed: %s", mask(person.email), exc)
-            continue
-        except Exception:  # a bug must not block the others; the lease brings it back
-            log.exception("confirmation to %s failed", mask(person.email))
-            continue
-        with engine.begin() as conn:
-            conn.execute(
-                update(db.subscribers)
-                .where(db.subscribers.c.id == person.id)
-                .values(confirm_due_at=None, confirm_attempts=claimed[person.id] + 1)
-            )
-        sent += 1
-        metrics.CONFIRMATIONS_SENT.inc()
-    return sent
+    def __init__(self, settings: Settings, engine: Engine, clock: Clock) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock
+        self._renderer: ConfirmationRenderer | None = None
 
+    def message(self, subscriber: Subscriber, url: str, now: datetime) -> bytes:
+        # Built on first use: most delivery runs carry no confirmation at all.
+        if self._renderer is None:
+            self._renderer = ConfirmationRenderer(self.settings, load_signer(self.settings))
+        return self._renderer.message(subscriber, url, now)
 
-def _claim(engine: Engine, now: datetime, ids: list[int] | None) -> dict[int, int]:
-    """Pending subscribers whose confirmation is due, each pushed a lease ahead:
-    {id: tries made so far}.
-
-    The update re-checks that the row is still due, so of two processes claiming
-    at once only one gets it (the other's update matches nothing).
-    """
-    table = db.subscribers
-    due = (table.c.status == "pending") & (table.c.confirm_due_at <= now)
-    query = (
-        select(table.c.id, table.c.confirm_attempts)
-        .where(due)
-        .order_by(table.c.confirm_due_at)
-        .limit(CLAIM_BATCH)
-    )
-    if ids is not None:
-        if not ids:
-            return {}
-        query = query.where(table.c.id.in_(ids))
-    with engine.connect() as conn:  # a read first: nothing due is the usual answer
-        candidates = conn.execute(query).all()
-    claimed: dict[int, int] = {}
-    if not candidates:
-        return claimed
-    with engine.begin() as conn:
-        for subscriber_id, attempts in candidates:
-            taken = conn.execute(
-                update(table)
-                .where((table.c.id == subscriber_id) & due)
-                .values(confirm_due_at=now + CLAIM_LEASE)
-            )
-            if taken.rowcount == 1:
-                claimed[subscriber_id] = attempts
-    return claimed
-
-
-def _record_failure(
-    engine: Engine,
-    settings: Settings,
-    person: Subscriber,
-    attempts: int,
-    exc: DeliveryError,
-    now: datetime,
-    rng: random.Random,
-) -> None:
-    delivery = settings.delivery
-    again = isinstance(exc, TemporaryFailure) and attempts < delivery.max_attempts
-    due = now + backoff(attempts, delivery.retry_after_seconds, rng) if again else None
-    with engine.begin() as conn:
-        conn.execute(
-            update(db.subscribers)
-            .where(db.subscribers.c.id == person.id)
-            .values(confirm_due_at=due, confirm_attempts=attempts)
+    def __call__(self, row: Claimed) -> Claimed:
+        if row.kind != "confirmation" or row.message:
+            return row
+        with self.engine.connect() as conn:
+            person = subscriber_store.get(conn, row.subscriber_id)
+        if person is None:  # removed since: the claim's join would not have found it
+            return row
+        now = self.clock.now()
+        body = self.message(person, confirm_url(self.settings, person.id, now), now)
+        found = _MESSAGE_ID.search(body)
+        message_id = found.group(1).decode("ascii") if found else ""
+        with self.engine.begin() as conn:
+            outbox.store_message(conn, row.id, message_id, body)
+        return Claimed(
+            id=row.id,
+            kind=row.kind,
+            subscriber_id=row.subscriber_id,
+            edition_date=row.edition_date,
+            recipient=row.recipient,
+            message_id=message_id,
+            message=body,
+            attempts=row.attempts,
         )
-    if due is not None:
-        log.warning(
-            "confirmation to %s not sent (%s); try %d of %d at %s",
-            mask(person.email),
-            exc.reply,
-            attempts + 1,
-            delivery.max_attempts,
-            due.isoformat(timespec="seconds"),
-        )
-    else:
-        log.error(
-            "confirmation to %s given up after %d tries: %s",
-            mask(person.email),
-            attempts,
-            exc.reply,
-        )
-
-
-def _bare(address: str) -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(address)[1] or address

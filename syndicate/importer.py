@@ -13,7 +13,7 @@ from syndicate.articles import ArticleInput, ArticleRejected, FieldError, parse_
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.errors import InputError
-from syndicate.ingest import upsert
+from syndicate.store.articles import upsert
 
 SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson"}
 

@@ -14,7 +14,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 FEEDS_BUILT = Counter(
@@ -55,18 +55,15 @@ class StoreCollector(Collector):
         self.engine = engine
 
     def collect(self) -> Iterator[Any]:
-        from syndicate.db import feed_state, outbox, subscribers
+        from syndicate.store import outbox, state, subscribers
+        from syndicate.subscribers.lifecycle import STATUSES
 
         up = GaugeMetricFamily("syndicate_store_up", "1 when the database answered the scrape")
         try:
             with self.engine.connect() as conn:
-                by_state = conn.execute(
-                    select(outbox.c.state, func.count()).group_by(outbox.c.state)
-                ).all()
-                by_status = conn.execute(
-                    select(subscribers.c.status, func.count()).group_by(subscribers.c.status)
-                ).all()
-                last_build = conn.execute(select(func.max(feed_state.c.built_at))).scalar_one()
+                by_kind = outbox.counts(conn)
+                by_status = subscribers.counts_by_status(conn)
+                last_build = state.last_feed_build(conn)
         except SQLAlchemyError:
             up.add_metric([], 0)
             yield up
@@ -76,15 +73,17 @@ class StoreCollector(Collector):
         digests = GaugeMetricFamily(
             "syndicate_outbox_messages", "Digest outbox rows by state", labels=["state"]
         )
-        counts: dict[str, int] = {state: n for state, n in by_state}
-        for state in ("queued", "sending", "retry", "sent", "failed", "skipped"):
-            digests.add_metric([state], counts.get(state, 0))
+        counts: dict[str, int] = {
+            row_state: n for kind, row_state, n in by_kind if kind == "digest"
+        }
+        for row_state in ("queued", "sending", "retry", "sent", "failed", "skipped"):
+            digests.add_metric([row_state], counts.get(row_state, 0))
         yield digests
         people = GaugeMetricFamily(
             "syndicate_subscribers", "Subscribers by status", labels=["status"]
         )
         statuses: dict[str, int] = {status: n for status, n in by_status}
-        for status in ("pending", "active", "unsubscribed", "bounced"):
+        for status in STATUSES:
             people.add_metric([status], statuses.get(status, 0))
         yield people
         built = GaugeMetricFamily(

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
-from syndicate.db import metadata
+from syndicate.store.tables import metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"

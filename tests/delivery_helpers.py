@@ -11,9 +11,9 @@ from sqlalchemy import Engine, select
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
-from syndicate.db import outbox
 from syndicate.delivery import DeliveryReport, deliver_due_async
 from syndicate.senders import make_sender
+from syndicate.store.tables import outbox
 from tests.conftest import write_config
 
 

@@ -6,13 +6,20 @@ finished RFC 5322 bytes; these helpers make the same shape of row directly.
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from syndicate.db import outbox, subscribers
+from syndicate.config import DeliverySettings
+from syndicate.delivery.outbox import Outcome, decide
+from syndicate.store import queue as outbox_store
+from syndicate.store.outbox import digest_key
+from syndicate.store.tables import outbox, subscribers
+from syndicate.subscribers.lifecycle import RECEIVES
 
 EDITION = date(2026, 11, 28)
 FILLER = (
@@ -90,6 +97,8 @@ def enqueue(
         )
         rows.append(
             {
+                "kind": "digest",
+                "key": digest_key(sid, edition),
                 "subscriber_id": sid,
                 "edition_date": edition,
                 "window_start": now - timedelta(days=1),
@@ -106,3 +115,22 @@ def enqueue(
     with engine.begin() as conn:
         for chunk in range(0, len(rows), 500):
             conn.execute(insert(outbox), rows[chunk : chunk + 500])
+
+
+def claim(engine: Engine, now: datetime, limit: int, lease: float, owner: str, **extra: Any):
+    """The store's claim with the lifecycle's rule of who receives each kind."""
+    return outbox_store.claim(engine, now, limit, lease, owner, RECEIVES, **extra)
+
+
+def record(
+    engine: Engine,
+    outcomes: list[Outcome],
+    now: datetime,
+    owner: str,
+    delivery: DeliverySettings,
+    rng: random.Random,
+) -> list[Outcome]:
+    """What the runner does with outcomes: decide each row's next state, then write them."""
+    decided = [decide(outcome, delivery, now, rng) for outcome in outcomes]
+    outbox_store.record(engine, [r for _, r in decided], now, owner, delivery.bounce_after)
+    return [outcome for outcome, _ in decided]

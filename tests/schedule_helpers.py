@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.db import outbox, subscribers
+from syndicate.store.outbox import digest_key
+from syndicate.store.tables import outbox, subscribers
 
 
 def record_editions(
@@ -26,6 +27,8 @@ def record_editions(
                 ).scalar_one()
                 conn.execute(
                     insert(outbox).values(
+                        kind="digest",
+                        key=digest_key(subscriber_id, edition_date),
                         subscriber_id=subscriber_id,
                         edition_date=edition_date,
                         window_start=now,
@@ -45,6 +48,7 @@ def editions(engine: Engine) -> list[tuple[str, date]]:
         rows = conn.execute(
             select(subscribers.c.email, outbox.c.edition_date)
             .join(outbox, outbox.c.subscriber_id == subscribers.c.id)
+            .where(outbox.c.kind == "digest")
             .order_by(outbox.c.edition_date, subscribers.c.email)
         ).all()
     return [(email, day) for email, day in rows]

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from syndicate.articles import parse_json
 from syndicate.config import Settings
-from syndicate.ingest import upsert
+from syndicate.store.articles import upsert
 from tests.conftest import article_json
 
 

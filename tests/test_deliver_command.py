@@ -6,7 +6,7 @@ import mailbox
 
 from sqlalchemy import update
 
-from syndicate.db import outbox
+from syndicate.store.tables import outbox
 from tests.cli import ROOT, syndicate
 from tests.delivery_helpers import delivery_config, outbox_states, ready_engine, run
 from tests.outbox_rows import add_subscribers, enqueue

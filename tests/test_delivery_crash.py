@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from syndicate import store
-from syndicate.db import outbox
+from syndicate.store.tables import outbox
 from tests.cli import ROOT
 from tests.conftest import _truncate
 from tests.delivery_helpers import delivery_config, outbox_states, ready_engine

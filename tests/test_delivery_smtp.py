@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from syndicate import metrics
-from syndicate.db import outbox, subscribers
+from syndicate.store.tables import outbox, subscribers
 from tests.delivery_helpers import delivery_config, outbox_states, ready_engine, run
 from tests.outbox_rows import add_subscribers, enqueue, message_id
 from tests.smtp_server import Delay, Drop, SmtpServer, self_signed_tls

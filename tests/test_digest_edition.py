@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from syndicate import subscribers
 from syndicate.clock import FixedClock
-from syndicate.db import outbox
 from syndicate.digest.edition import enqueue_editions
+from syndicate.store import subscribers as subscriber_store
+from syndicate.store.outbox import digest_key
+from syndicate.store.tables import outbox
 from tests.digest_data import NOW
 from tests.stored_articles import add_articles
 
@@ -19,7 +21,7 @@ from tests.stored_articles import add_articles
 def add_reader(engine, settings, address, sections=(), status="active", **extra):
     item = subscribers.validate(settings, address, sections, status=status, **extra)
     with engine.begin() as conn:
-        return subscribers.save(conn, item, NOW - timedelta(days=10))[0]
+        return subscriber_store.save(conn, item, NOW - timedelta(days=10)).id
 
 
 def rows(engine):
@@ -101,8 +103,8 @@ def test_enqueue_only_given_subscribers_and_date(engine, db_settings):
     assert row.subscriber_id == one and row.edition_date == date(2026, 12, 1)
 
 
-def test_race_between_two_enqueues_keeps_one_row(engine, db_settings):
-    from syndicate.digest import edition as edition_module
+def test_race_between_two_enqueues_keeps_one_row(engine, db_settings, monkeypatch):
+    from syndicate.store import outbox as outbox_store
 
     clock = FixedClock(NOW)
     add_reader(engine, db_settings, "one@example.org")
@@ -110,17 +112,14 @@ def test_race_between_two_enqueues_keeps_one_row(engine, db_settings):
         engine, db_settings, NOW - timedelta(hours=1), {"url": "https://news.example.org/a"}
     )
     # The other process inserts between our read and our write.
-    original = edition_module._insert_ignoring_duplicates
+    original = outbox_store.enqueue
 
     def racing(conn, batch):
-        original(conn, [dict(r, window_end=r["window_end"]) for r in batch])
+        original(conn, batch)
         return original(conn, batch)
 
-    edition_module._insert_ignoring_duplicates = racing
-    try:
-        report = enqueue_editions(engine, db_settings, clock)
-    finally:
-        edition_module._insert_ignoring_duplicates = original
+    monkeypatch.setattr(outbox_store, "enqueue", racing)
+    report = enqueue_editions(engine, db_settings, clock)
     assert report.queued == 0 and report.existing == 1
     assert len(rows(engine)) == 1
 
@@ -131,6 +130,8 @@ def test_reader_back_from_a_long_absence_catches_up_alone(engine, db_settings):
     with engine.begin() as conn:
         conn.execute(
             outbox.insert().values(
+                kind="digest",
+                key=digest_key(back, date(2026, 11, 25)),
                 subscriber_id=back,
                 edition_date=date(2026, 11, 25),
                 window_start=NOW - timedelta(days=4),

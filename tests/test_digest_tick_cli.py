@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from syndicate import config, store
-from syndicate.db import digest_slots, outbox
+from syndicate.store.tables import digest_slots, outbox
 from tests.cli import syndicate
 from tests.conftest import ROOT, write_config
 

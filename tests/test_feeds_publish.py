@@ -13,10 +13,11 @@ from urllib.parse import parse_qsl
 import pytest
 from sqlalchemy import Engine
 
-from syndicate import config, ingest
+from syndicate import config
 from syndicate.articles import parse_json
 from syndicate.clock import FixedClock
 from syndicate.feeds import poll, publish
+from syndicate.store import articles as article_store
 from tests.cli import syndicate
 from tests.conftest import article_json, write_config
 from tests.feed_rules import all_problems
@@ -27,7 +28,9 @@ FILES = ("rss.xml", "atom.xml", "feed.json")
 def store(engine: Engine, settings: config.Settings, clock: FixedClock, **fields: Any) -> set[str]:
     clock.advance(minutes=1)
     with engine.begin() as conn:
-        result = ingest.upsert(conn, [parse_json(article_json(**fields), settings)], clock.now())
+        result = article_store.upsert(
+            conn, [parse_json(article_json(**fields), settings)], clock.now()
+        )
     return result.changed_sections
 
 

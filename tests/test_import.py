@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from syndicate import store
-from syndicate.db import articles
+from syndicate.store.tables import articles
 
 from .cli import syndicate
 from .conftest import ROOT, seed_article, write_config

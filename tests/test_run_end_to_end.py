@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from syndicate import config, store
-from syndicate.db import outbox
+from syndicate.store.tables import outbox
 from tests.cli import syndicate
 from tests.conftest import ROOT, write_config
 from tests.run_process import RunningService

@@ -11,10 +11,11 @@ from sqlalchemy import Engine, select
 from syndicate import subscribers as subs
 from syndicate.clock import FixedClock
 from syndicate.config import Settings
-from syndicate.db import outbox, subscribers
 from syndicate.schedule.due import find_due, groups
 from syndicate.schedule.slots import slot_instant
 from syndicate.schedule.tick import TickReport, digest_tick
+from syndicate.store import subscribers as subscriber_store
+from syndicate.store.tables import outbox, subscribers
 from tests.schedule_helpers import editions, record_editions
 
 READERS = [
@@ -36,7 +37,7 @@ def add_readers(engine: Engine, settings: Settings, readers=READERS, status="act
     with engine.begin() as conn:
         for email, tz, hhmm in readers:
             item = subs.validate(settings, email, timezone=tz, digest_time=hhmm, status=status)
-            subs.save(conn, item, utc(2026, 1, 1))
+            subscriber_store.save(conn, item, utc(2026, 1, 1))
 
 
 def tick(engine: Engine, settings: Settings, clock: FixedClock) -> TickReport:
@@ -52,9 +53,9 @@ def run_ticks(engine: Engine, settings: Settings, clock: FixedClock, until: date
 def sent_at(engine: Engine) -> dict[tuple[str, date], datetime]:
     with engine.connect() as conn:
         rows = conn.execute(
-            select(subscribers.c.email, outbox.c.edition_date, outbox.c.created_at).join(
-                outbox, outbox.c.subscriber_id == subscribers.c.id
-            )
+            select(subscribers.c.email, outbox.c.edition_date, outbox.c.created_at)
+            .join(outbox, outbox.c.subscriber_id == subscribers.c.id)
+            .where(outbox.c.kind == "digest")
         ).all()
     return {(email, day): at for email, day, at in rows}
 

@@ -127,56 +127,43 @@ def _mask_url(url: str) -> str:
 @pass_runtime
 def status(rt: Runtime) -> None:
     """Last feed build, confirmation emails owed, outbox counts by state, recent failures."""
-    from sqlalchemy import func, select
-
-    from syndicate.db import articles, feed_state, outbox, subscribers
+    from syndicate.store import articles, outbox, queue, state
+    from syndicate.store import subscribers as subscriber_store
+    from syndicate.subscribers.lifecycle import RECEIVES
 
     engine = rt.ready_engine()
+    now = rt.clock.now()
     with engine.connect() as conn:
-        article_count = conn.execute(select(func.count()).select_from(articles)).scalar_one()
-        subscriber_rows = conn.execute(
-            select(subscribers.c.status, func.count()).group_by(subscribers.c.status)
-        ).all()
-        last_build = conn.execute(select(func.max(feed_state.c.built_at))).scalar_one()
-        states = conn.execute(
-            select(outbox.c.edition_date, outbox.c.state, func.count())
-            .group_by(outbox.c.edition_date, outbox.c.state)
-            .order_by(outbox.c.edition_date.desc())
-        ).all()
-        now = rt.clock.now()
-        owed = conn.execute(
-            select(
-                func.count(),
-                func.count().filter(subscribers.c.confirm_due_at <= now),
-                func.min(subscribers.c.confirm_due_at).filter(subscribers.c.confirm_due_at > now),
-            ).where((subscribers.c.status == "pending") & subscribers.c.confirm_due_at.is_not(None))
-        ).one()
-        failures = conn.execute(
-            select(outbox.c.edition_date, outbox.c.recipient, outbox.c.last_reply)
-            .where(outbox.c.state.in_(["failed", "retry"]))
-            .order_by(outbox.c.id.desc())
-            .limit(5)
-        ).all()
+        article_count = articles.count(conn)
+        subscriber_rows = subscriber_store.counts_by_status(conn)
+        last_build = state.last_feed_build(conn)
+        by_kind = outbox.counts(conn)
+        states = outbox.digest_counts_by_edition(conn)
+        owed = outbox.owed(conn, "confirmation", now, RECEIVES["confirmation"])
+        failures = outbox.recent_failures(conn, 5)
     console.line(f"articles: {article_count}")
     console.line("subscribers: " + (", ".join(f"{n} {s}" for s, n in subscriber_rows) or "none"))
     console.line(f"last feed build: {last_build.isoformat() if last_build else 'never'}")
-    owed_total, owed_now, owed_next = owed
-    if owed_total:
-        waiting = owed_total - owed_now
-        when = f" (next at {owed_next:%Y-%m-%d %H:%M:%S} UTC)" if owed_next else ""
+    if owed.due or owed.waiting:
+        when = f" (next at {owed.next_at:%Y-%m-%d %H:%M:%S} UTC)" if owed.next_at else ""
         console.line(
-            f"confirmation emails: {owed_now} due now, {waiting} waiting to be tried again{when}"
+            f"confirmation emails: {owed.due} due now, {owed.waiting} waiting to be tried again"
+            f"{when}"
         )
     by_edition: dict[str, list[str]] = {}
-    for edition, state, count in states:
-        by_edition.setdefault(str(edition), []).append(f"{count} {state}")
-    console.line("outbox:" + ("" if by_edition else " empty"))
+    for day, row_state, count in states:
+        by_edition.setdefault(str(day), []).append(f"{count} {row_state}")
+    console.line("outbox:" + ("" if by_kind else " empty"))
+    kinds: dict[str, list[str]] = {}
+    for kind, row_state, count in by_kind:
+        kinds.setdefault(kind, []).append(f"{count} {row_state}")
+    if len(kinds) > 1 or "digest" not in kinds:
+        for kind, parts in sorted(kinds.items()):
+            console.line(f"  {kind}: {', '.join(parts)}")
     for edition in list(by_edition)[:7]:
         console.line(f"  {edition}: {', '.join(by_edition[edition])}")
-    if by_edition:
-        from syndicate.delivery.outbox import backlog
-
-        left = backlog(engine, rt.clock.now())
+    if by_kind:
+        left = queue.backlog(engine, now)
         if left.unfinished:
             when = f", next attempt at {left.next_at:%Y-%m-%d %H:%M:%S} UTC" if left.next_at else ""
             console.line(
@@ -187,5 +174,8 @@ def status(rt: Runtime) -> None:
         from syndicate.addresses import mask
 
         console.line("recent failures:")
-        for edition, recipient, reply in failures:
-            console.line(f"  {edition} {mask(recipient)}: {reply or 'no reply recorded'}")
+        for failure in failures:
+            what = failure.edition_date if failure.kind == "digest" else failure.kind
+            console.line(
+                f"  {what} {mask(failure.recipient)}: {failure.reply or 'no reply recorded'}"
+            )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from syndicate.confirmations import send_confirmations
+from syndicate.delivery import send_confirmations
 from syndicate.runtime import Runtime
 from syndicate.senders import make_sender
 

@@ -13,15 +13,14 @@ import click
 from syndicate import console
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
-from syndicate.cli.confirming import send_confirmation_emails
 from syndicate.cli.digest_cmd import digest_group, parse_day
 from syndicate.config import Settings, check_maildir, require_secret
 from syndicate.delivery import DeliveryReport, deliver_due
-from syndicate.delivery.outbox import backlog
 from syndicate.digest.edition import enqueue_editions
 from syndicate.errors import ConfigError
 from syndicate.runtime import Runtime
 from syndicate.senders import make_sender
+from syndicate.store.queue import backlog
 
 
 @contextmanager
@@ -93,15 +92,10 @@ def deliver(rt: Runtime, until_empty: bool) -> None:
     Confirmation emails that are due (a first try that failed, say) go out too.
     """
     report = deliver_with_console(rt, until_empty)
+    if report.confirmations:
+        console.line(f"{report.confirmations} confirmation email(s) sent")
     if report.stopped:
         raise SystemExit(1)
-    send_due_confirmations(rt)
-
-
-def send_due_confirmations(rt: Runtime) -> None:
-    sent = send_confirmation_emails(rt)
-    if sent:
-        console.line(f"{sent} confirmation email(s) sent")
 
 
 @digest_group.command("send")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from syndicate import console, subscribers
+from syndicate import console
 from syndicate.addresses import normalise_address
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
@@ -19,6 +19,7 @@ from syndicate.digest.edition import preview_edition, sample_subscriber
 from syndicate.digest.render import DigestRenderer
 from syndicate.errors import InputError
 from syndicate.runtime import Runtime
+from syndicate.store import subscribers as subscriber_store
 
 PREVIEW_SECRET = "preview-only-secret"
 
@@ -59,7 +60,7 @@ def preview(rt: Runtime, address: str | None, day: str | None, out: Path) -> Non
     edition_day = parse_day(day)
     if address:
         with engine.connect() as conn:
-            reader = subscribers.find(conn, normalise_address(address))
+            reader = subscriber_store.find(conn, normalise_address(address))
         if reader is None:
             raise InputError(
                 f"--email: no subscriber {address}",

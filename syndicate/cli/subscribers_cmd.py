@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from syndicate import console, subscribers
+from syndicate.addresses import normalise_address
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
 from syndicate.cli.confirming import send_confirmation_emails
@@ -14,6 +15,8 @@ from syndicate.config import require_secret
 from syndicate.errors import InputError
 from syndicate.importer import decode
 from syndicate.runtime import Runtime
+from syndicate.store import subscribers as subscriber_store
+from syndicate.subscribers.lifecycle import Actor
 
 
 @cli.group("subscribers")
@@ -52,10 +55,15 @@ def add(
         "active" if confirmed else "pending",
     )
     with engine.begin() as conn:
-        subscriber_id, outcome = subscribers.save(conn, item, rt.clock.now())
-    console.line(f"{item.email}: {outcome} ({item.status})")
-    if item.status == "pending":
-        _confirm(rt, [subscriber_id])
+        saved = subscriber_store.save(conn, item, rt.clock.now(), Actor.OPERATOR)
+    if saved.decision.refused:
+        raise InputError(
+            f"{item.email}: {saved.decision.reason}",
+            hint="add it without --confirmed to send them a confirmation email",
+        )
+    console.line(f"{item.email}: {saved.outcome} ({saved.decision.status})")
+    if saved.decision.owes_confirmation and saved.outcome != "unchanged" and saved.id is not None:
+        _confirm(rt, [saved.id])
 
 
 def _confirm(rt: Runtime, ids: list[int]) -> None:
@@ -70,19 +78,23 @@ def import_csv(rt: Runtime, path: Path) -> None:
     """Import subscribers from a CSV file (bad rows are reported and skipped)."""
     require_secret(rt.settings, "subscribers import")
     engine = rt.ready_engine()
+    parsed = subscribers.parse_csv(rt.settings, decode(path.read_bytes()), str(path))
     with engine.begin() as conn:
-        report = subscribers.import_csv(
-            conn, rt.settings, decode(path.read_bytes()), rt.clock.now(), str(path)
-        )
-    for error in report.errors:
+        report = subscriber_store.save_all(conn, parsed.rows, rt.clock.now(), Actor.IMPORT)
+    for error in parsed.errors:
         console.problem(error)
+    for kept in report.kept:
+        console.line(kept)
     if report.pending:
         _confirm(rt, report.pending)
-    console.line(
+    summary = (
         f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
-        f"{len(report.errors)} rejected"
+        f"{len(parsed.errors)} rejected"
     )
-    if report.errors:
+    if report.kept:
+        summary += f", {len(report.kept)} left as they are"
+    console.line(summary)
+    if parsed.errors:
         raise SystemExit(2)
 
 
@@ -93,7 +105,7 @@ def list_subscribers(rt: Runtime, as_csv: bool) -> None:
     """List subscribers."""
     engine = rt.ready_engine()
     with engine.connect() as conn:
-        items = subscribers.load(conn)
+        items = subscriber_store.list_all(conn)
     if as_csv:
         click.echo(subscribers.to_csv(items), nl=False)
         return
@@ -112,7 +124,7 @@ def remove(rt: Runtime, email: str) -> None:
     """Delete a subscriber and their history."""
     engine = rt.ready_engine()
     with engine.begin() as conn:
-        removed = subscribers.remove(conn, email)
+        removed = subscriber_store.remove(conn, normalise_address(email))
     if not removed:
         raise InputError(f"{email}: no such subscriber", hint="see `syndicate subscribers list`")
     console.line(f"{email}: removed")

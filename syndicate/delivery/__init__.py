@@ -6,7 +6,13 @@ sender, ...)`` inside an event loop. The sender, or the factory that opens one
 per process, comes from the caller: delivery never chooses a transport.
 """
 
-from syndicate.delivery.runner import DeliveryReport, deliver_due_async
+from syndicate.delivery.runner import DeliveryReport, deliver_due_async, send_confirmations
 from syndicate.delivery.workers import SenderFactory, deliver_due
 
-__all__ = ["DeliveryReport", "SenderFactory", "deliver_due", "deliver_due_async"]
+__all__ = [
+    "DeliveryReport",
+    "SenderFactory",
+    "deliver_due",
+    "deliver_due_async",
+    "send_confirmations",
+]

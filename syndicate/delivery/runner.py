@@ -14,7 +14,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
@@ -26,9 +26,13 @@ from syndicate import metrics
 from syndicate.addresses import mask
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.delivery import outbox
-from syndicate.delivery.outbox import Claimed, Outcome
+from syndicate.confirmations import Assembler
+from syndicate.delivery.outbox import RUNNING, Outcome, decide, owner_tag
 from syndicate.mail.sender import Envelope, PermanentFailure, Sender, TemporaryFailure
+from syndicate.store import queue
+from syndicate.store.outbox import waiting_ids
+from syndicate.store.queue import Claimed
+from syndicate.subscribers.lifecycle import RECEIVES
 
 log = logging.getLogger("syndicate.delivery")
 
@@ -49,7 +53,8 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0  # temporary failures, each scheduling another attempt
     failed: int = 0
-    skipped: int = 0  # subscriber no longer active at claim time
+    skipped: int = 0  # subscriber no longer active (pending, for a confirmation) at claim time
+    confirmations: int = 0  # of those sent, confirmation emails
     released: int = 0  # claimed, then handed back untried on stop
     seconds: float = 0.0
     stopped: bool = False
@@ -63,7 +68,7 @@ class DeliveryReport:
         return self.sent / elapsed if elapsed > 0 else 0.0
 
     def merge(self, other: DeliveryReport) -> None:
-        for name in ("sent", "retrying", "failed", "skipped", "released"):
+        for name in ("sent", "retrying", "failed", "skipped", "released", "confirmations"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.stopped = self.stopped or other.stopped
 
@@ -126,8 +131,10 @@ class _Run:
         stop: StopFlag | None,
         on_progress: Progress | None,
         sleep: Sleep | None,
+        only: Collection[int] | None = None,
     ) -> None:
         self.engine = engine
+        self.only = only
         self.settings = settings
         self.delivery = settings.delivery
         self.clock = clock
@@ -136,7 +143,8 @@ class _Run:
         self.stop = stop
         self.on_progress = on_progress
         self.sleep = sleep or self._sleep_unless_stopped
-        self.owner = outbox.owner_tag()
+        self.assemble = Assembler(settings, engine, clock)
+        self.owner = owner_tag()
         self.rng = random.Random()
         self.report = DeliveryReport()
         self.queue: asyncio.Queue[Claimed | None] = asyncio.Queue()
@@ -160,13 +168,31 @@ class _Run:
         return self.stop is not None and self.stop.is_set()
 
     def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
-        return outbox.record(
-            self.engine, outcomes, self.clock.now(), self.owner, self.delivery, self.rng
+        now = self.clock.now()
+        decided = [decide(outcome, self.delivery, now, self.rng) for outcome in outcomes]
+        queue.record(
+            self.engine,
+            [result for _, result in decided],
+            now,
+            self.owner,
+            self.delivery.bounce_after,
         )
+        return [outcome for outcome, _ in decided]
 
     async def run(self) -> DeliveryReport:
+        RUNNING.add(self.owner)
+        try:
+            return await self._run()
+        finally:
+            RUNNING.discard(self.owner)
+
+    async def _run(self) -> DeliveryReport:
         freed = await asyncio.to_thread(
-            outbox.reclaim_dead, self.engine, self.clock.now(), self.owner
+            queue.reclaim_dead,
+            self.engine,
+            self.clock.now(),
+            self.owner,
+            RUNNING.others(self.owner),
         )
         if freed:
             log.info("took back %d rows left sending by a stopped worker on this host", freed)
@@ -178,7 +204,7 @@ class _Run:
             for _ in lanes:
                 self.queue.put_nowait(None)
             await asyncio.gather(*lanes)
-        backlog = await asyncio.to_thread(outbox.backlog, self.engine, self.clock.now())
+        backlog = await asyncio.to_thread(queue.backlog, self.engine, self.clock.now())
         self.report.waiting = backlog.unfinished
         self.report.next_at = backlog.next_at
         self.report.seconds = time.monotonic() - self.report.started
@@ -194,13 +220,15 @@ class _Run:
                 await asyncio.sleep(POLL_SECONDS)
                 continue
             rows, skipped = await asyncio.to_thread(
-                outbox.claim,
+                queue.claim,
                 self.engine,
                 self.clock.now(),
                 self.capacity - self.queue.qsize(),
                 self.delivery.lease_seconds,
                 self.owner,
+                RECEIVES,
                 due_by,
+                self.only,
             )
             if skipped:
                 log.info("skipped %d rows: subscriber no longer active", skipped)
@@ -220,7 +248,7 @@ class _Run:
             if self.queue.qsize() or self.in_flight:
                 await asyncio.sleep(POLL_SECONDS * 5)
                 continue
-            backlog = await asyncio.to_thread(outbox.backlog, self.engine, self.clock.now())
+            backlog = await asyncio.to_thread(queue.backlog, self.engine, self.clock.now())
             if backlog.unfinished == 0:
                 return
             wait = WAIT_SLICE
@@ -255,7 +283,7 @@ class _Run:
             row = self.queue.get_nowait()
             if row is not None:
                 untried.append(row)
-        await asyncio.to_thread(outbox.release, self.engine, untried, self.owner)
+        await asyncio.to_thread(queue.release, self.engine, [row.id for row in untried], self.owner)
         self.report.released += len(untried)
         if untried:
             log.info("stopping: handed back %d claimed rows", len(untried))
@@ -288,6 +316,12 @@ class _Run:
         self._count(outcome)
 
     async def _send(self, row: Claimed, previous: asyncio.Future[Outcome] | None) -> Outcome:
+        if not row.message and row.kind == "confirmation":
+            try:  # rendered on its first claim, then stored: a retry sends the same bytes
+                row = await asyncio.to_thread(self.assemble, row)
+            except Exception as exc:
+                log.exception("cannot render outbox row %d", row.id)
+                return Outcome(row, "retry", f"unexpected {exc.__class__.__name__}: {exc}")
         if not row.message:
             return Outcome(row, "failed", "no message stored for this row")
         envelope = Envelope(self.from_address, row.recipient, row.message, row.message_id)
@@ -309,8 +343,14 @@ class _Run:
 
     def _count(self, outcome: Outcome) -> None:
         row = outcome.row
-        metrics.DIGESTS.labels(event=outcome.kind).inc()
-        who = f"edition {row.edition_date} to {mask(row.recipient)} {row.message_id}"
+        if row.kind == "confirmation":
+            if outcome.kind == "sent":
+                metrics.CONFIRMATIONS_SENT.inc()
+                self.report.confirmations += 1
+            who = f"confirmation to {mask(row.recipient)} {row.message_id}"
+        else:
+            metrics.DIGESTS.labels(event=outcome.kind).inc()
+            who = f"edition {row.edition_date} to {mask(row.recipient)} {row.message_id}"
         if outcome.kind == "sent":
             self.report.sent += 1
             log.info("sent %s: %s", who, outcome.reply)
@@ -346,12 +386,37 @@ async def deliver_due_async(
     stop_event: StopFlag | None = None,
     on_progress: Progress | None = None,
     sleep: Sleep | None = None,
+    only: Collection[int] | None = None,
 ) -> DeliveryReport:
     """Send every due outbox row once, in this process, through ``sender`` (see ``deliver_due``).
 
     The caller owns ``sender`` and closes it. ``sleep`` is how the run waits for
     the next retry (default ``asyncio.sleep``; tests with a fixed clock pass one
-    that moves the clock).
+    that moves the clock). ``only`` limits the run to those outbox rows (a
+    confirmation email sent at once).
     """
-    run = _Run(engine, settings, clock, sender, until_empty, stop_event, on_progress, sleep)
+    run = _Run(engine, settings, clock, sender, until_empty, stop_event, on_progress, sleep, only)
     return await run.run()
+
+
+async def send_confirmations(
+    settings: Settings,
+    engine: Engine,
+    clock: Clock,
+    ids: Iterable[int] | None = None,
+    *,
+    sender: Sender,
+) -> int:
+    """Send the confirmation emails that are due, now, through ``sender``; returns how
+    many went.
+
+    ``ids`` limits it to those subscribers' (the form and the CLI send theirs at
+    once); None takes every one that is due, retries included. Only confirmation
+    rows are touched: digests wait for the deliver step.
+    """
+    with engine.connect() as conn:
+        rows = waiting_ids(conn, "confirmation", None if ids is None else list(ids))
+    if not rows:
+        return 0
+    report = await deliver_due_async(engine, settings, clock, sender, only=rows)
+    return report.confirmations

@@ -21,10 +21,10 @@ from sqlalchemy import Engine
 from syndicate import store
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.delivery import outbox
 from syndicate.delivery.runner import DeliveryReport, Progress, StopFlag, deliver_due_async
 from syndicate.errors import OperationalError
 from syndicate.mail.sender import Sender
+from syndicate.store import queue
 
 COUNTERS = ("sent", "retrying", "failed", "skipped")
 
@@ -174,7 +174,7 @@ def _with_workers(
             errors.append(item["error"])
         else:
             total.merge(DeliveryReport(**item))
-    backlog = outbox.backlog(engine, clock.now())
+    backlog = queue.backlog(engine, clock.now())
     total.waiting, total.next_at = backlog.unfinished, backlog.next_at
     total.seconds = time.monotonic() - total.started
     if on_progress is not None:

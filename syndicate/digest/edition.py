@@ -1,10 +1,9 @@
 """Enqueue editions: for each due subscriber, one outbox row per local date.
 
 The outbox row is both the message to send and the record of the window it
-covered; the next edition starts at this one's ``window_end``. The unique
-constraint on (subscriber, edition_date) makes a second enqueue of the same
-date a no-op even when two processes race: rows are inserted with
-"on conflict do nothing", never checked first and then inserted.
+covered; the next edition starts at this one's ``window_end``. Its key,
+unique among digests, is subscriber/edition date: a second enqueue of the same
+date is a no-op even when two processes race (see ``store.outbox.enqueue``).
 
 Subscribers are handled in batches; only one batch of messages is ever held in
 memory, and each batch is written in one short transaction.
@@ -13,19 +12,17 @@ memory, and each batch is written in one short transaction.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Connection, Engine
 
 from syndicate import metrics
 from syndicate.articles import Article
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.db import articles, outbox, subscribers
 from syndicate.digest.dkim import load_signer
 from syndicate.digest.render import DigestRenderer
 from syndicate.digest.selection import (
@@ -34,9 +31,11 @@ from syndicate.digest.selection import (
     select_edition,
     window_start,
 )
-from syndicate.ingest import load_articles
-from syndicate.subscribers import Subscriber
-from syndicate.subscribers import load as load_subscribers
+from syndicate.store import articles
+from syndicate.store import outbox as outbox_store
+from syndicate.store import subscribers as subscriber_store
+from syndicate.store.outbox import NewMessage, digest_key
+from syndicate.subscribers.records import Subscriber
 
 BATCH = 250
 
@@ -56,58 +55,19 @@ class EnqueueReport:
 
 def load_candidates(conn: Connection, start: datetime, end: datetime) -> list[Article]:
     """Articles first seen in (start, end] that are still published."""
-    return load_articles(
-        conn,
-        and_(
-            articles.c.first_seen_at > start,
-            articles.c.first_seen_at <= end,
-            articles.c.withdrawn.is_(False),
-        ),
-        order_by=articles.c.id,
-    )
-
-
-def previous_cutoffs(
-    conn: Connection, subscriber_ids: Sequence[int], before: date | None = None
-) -> dict[int, datetime]:
-    """Where each subscriber's last recorded edition ended (optionally, of those before a date)."""
-    query = select(outbox.c.subscriber_id, func.max(outbox.c.window_end)).where(
-        outbox.c.subscriber_id.in_(subscriber_ids)
-    )
-    if before is not None:
-        query = query.where(outbox.c.edition_date < before)
-    return dict(conn.execute(query.group_by(outbox.c.subscriber_id)).all())
+    return articles.first_seen_between(conn, start, end)
 
 
 def _batches(engine: Engine, subscriber_ids: list[int] | None) -> Iterator[list[Subscriber]]:
-    active = subscribers.c.status == "active"
     if subscriber_ids is not None:
         wanted = sorted(set(subscriber_ids))
         for start in range(0, len(wanted), BATCH):
             with engine.connect() as conn:
-                found = load_subscribers(
-                    conn, and_(active, subscribers.c.id.in_(wanted[start : start + BATCH]))
-                )
+                found = subscriber_store.active_among(conn, wanted[start : start + BATCH])
             if found:
                 yield found
         return
-    last = 0
-    while True:
-        with engine.connect() as conn:
-            ids = list(
-                conn.execute(
-                    select(subscribers.c.id)
-                    .where(active, subscribers.c.id > last)
-                    .order_by(subscribers.c.id)
-                    .limit(BATCH)
-                ).scalars()
-            )
-            if not ids:
-                return
-            found = load_subscribers(conn, subscribers.c.id.in_(ids))
-        last = ids[-1]
-        if found:
-            yield found
+    yield from subscriber_store.active_in_batches(engine.connect, BATCH)
 
 
 class _Candidates:
@@ -135,43 +95,31 @@ def _first_seen(article: Article) -> datetime:
     return article.first_seen_at
 
 
-def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> list[Any]:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(outbox)
-        .on_conflict_do_nothing(index_elements=["subscriber_id", "edition_date"])
-        .returning(outbox.c.subscriber_id, outbox.c.state)
-    )
-    return list(conn.execute(statement, rows).all())
-
-
 def outbox_row(
     edition: Edition, subscriber: Subscriber, renderer: DigestRenderer, now: datetime
-) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "subscriber_id": subscriber.id,
-        "edition_date": edition.edition_date,
-        "window_start": edition.window_start,
-        "window_end": edition.window_end,
-        "recipient": subscriber.email,
-        "created_at": now,
-        "attempts": 0,
-    }
+) -> NewMessage:
+    row = NewMessage(
+        kind="digest",
+        key=digest_key(subscriber.id, edition.edition_date),
+        subscriber_id=subscriber.id,
+        recipient=subscriber.email,
+        created_at=now,
+        edition_date=edition.edition_date,
+        window_start=edition.window_start,
+        window_end=edition.window_end,
+        state="skipped",
+    )
     if edition.is_empty:
-        row.update(state="skipped", article_count=0, message_id="", message=None)
-        row["next_attempt_at"] = None
         return row
     rendered = renderer.message(edition, subscriber)
-    row.update(
+    return replace(
+        row,
         state="queued",
         article_count=len(edition.articles),
         message_id=rendered.message_id,
         message=rendered.message,
         next_attempt_at=now,
     )
-    return row
 
 
 def enqueue_editions(
@@ -195,14 +143,8 @@ def enqueue_editions(
         ids = [s.id for s in batch]
         days = {s.id: edition_date or local_date(now, s.timezone) for s in batch}
         with engine.connect() as conn:
-            done = set(
-                conn.execute(
-                    select(outbox.c.subscriber_id, outbox.c.edition_date).where(
-                        outbox.c.subscriber_id.in_(ids)
-                    )
-                )
-            )
-            previous = previous_cutoffs(conn, ids)
+            done = outbox_store.editions_of(conn, ids)
+            previous = outbox_store.previous_cutoffs(conn, ids)
             todo = [s for s in batch if (s.id, days[s.id]) not in done]
             report.existing += len(batch) - len(todo)
             if not todo:
@@ -226,9 +168,9 @@ def enqueue_editions(
             for s in todo
         ]
         with engine.begin() as conn:
-            inserted = _insert_ignoring_duplicates(conn, rows)
+            inserted = outbox_store.enqueue(conn, rows)
         report.existing += len(rows) - len(inserted)
-        queued = sum(1 for _, state in inserted if state == "queued")
+        queued = sum(1 for state in inserted if state == "queued")
         report.queued += queued
         report.skipped += len(inserted) - queued
         metrics.DIGESTS.labels(event="queued").inc(queued)
@@ -264,7 +206,7 @@ def preview_edition(
         zone = ZoneInfo(reader.timezone)
         cutoff = datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
     with engine.connect() as conn:
-        previous = previous_cutoffs(conn, [reader.id], before=day).get(reader.id)
+        previous = outbox_store.previous_cutoffs(conn, [reader.id], before=day).get(reader.id)
         if previous is not None and previous >= cutoff:
             previous = None  # a preview of a day already covered shows that day again
         candidates = load_candidates(conn, window_start(previous, cutoff), cutoff)

@@ -37,7 +37,7 @@ from syndicate.digest.templates import (
 
 if TYPE_CHECKING:
     from syndicate.digest.dkim import DkimSigner
-    from syndicate.subscribers import Subscriber
+    from syndicate.subscribers.records import Subscriber
 
 LEDE_LIMIT = 600
 PREHEADER_LIMIT = 140

@@ -13,21 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine
 
 from syndicate import metrics
 from syndicate.clock import Clock
 from syndicate.config import ALL_SLUG, Settings
-from syndicate.db import article_sections, articles, feed_state
 from syndicate.feeds import marks, websub
 from syndicate.feeds.build import build_feeds
 from syndicate.feeds.entries import FEED_FILES
 from syndicate.feeds.files import ensure_stylesheet, write_changed
-from syndicate.ingest import load_articles
+from syndicate.store import articles, state
+from syndicate.store.state import FeedState
 
 WEBSUB_PENDING = "feeds.websub_pending"
 _LOCK_KEY = 7_310_554_201  # PostgreSQL advisory lock: one publisher at a time
-_CHUNK = 500
 _REUSE_UP_TO = 8  # sections in one rebuild that still keep their built entries
 
 
@@ -58,7 +57,7 @@ def publish(
 ) -> PublishReport:
     """Rebuild ``sections`` (None: every section) and ``all``; write those that changed."""
     with engine.begin() as conn:
-        _lock(conn)
+        state.lock_feeds(conn, _LOCK_KEY)
         if sections is None:
             targets = [*settings.section_slugs, ALL_SLUG]
             mark = marks.current(conn)  # read before building: later rows stay "changed"
@@ -76,14 +75,14 @@ def publish(
 def poll(engine: Engine, settings: Settings, clock: Clock) -> PublishReport:
     """Rebuild only the feeds touched by articles changed since the last build."""
     with engine.begin() as conn:
-        _lock(conn)
+        state.lock_feeds(conn, _LOCK_KEY)
         previous = marks.load(conn)
         if previous is None:
             targets = [*settings.section_slugs, ALL_SLUG]
             mark = marks.current(conn)
         else:
             ids, mark = marks.changes_since(conn, previous)
-            touched = _sections_of(conn, ids) | _feeds_showing(conn, ids)
+            touched = articles.sections_of(conn, ids) | _feeds_showing(conn, ids)
             touched |= set(settings.section_slugs) - _built_sections(conn)
             targets = [s for s in settings.section_slugs if s in touched]
             if targets or ids:
@@ -106,33 +105,28 @@ def _rebuild(
     if not targets:
         return report
     report.stylesheet_written = ensure_stylesheet(output)
-    states = {row.section: row for row in conn.execute(select(feed_state))}
+    states = state.feed_states(conn)
     now = clock.now()
     # A republish after an edit renders the same entries again; a build of many
     # sections meets each entry once or twice: only the former gains from reuse.
     reuse = len(targets) <= _REUSE_UP_TO
     for slug in targets:
-        state = states.get(slug)
-        fallback = (state.newest_at or state.built_at) if state is not None else now
+        known = states.get(slug)
+        fallback = (known.newest_at or known.built_at) if known is not None else now
         articles_shown = _articles_for(conn, settings, slug)
         built = build_feeds(settings, slug, articles_shown, fallback, reuse_entries=reuse)
         digest = _hash(built.files)
         folder = output / slug
         on_disk = all((folder / name).exists() for name in FEED_FILES)
-        if state is not None and state.content_hash == digest and on_disk:
+        if known is not None and known.content_hash == digest and on_disk:
             report.unchanged.append(slug)
             continue
         names = write_changed(folder, built.files)
-        values = {
-            "content_hash": digest,
-            "built_at": now,
-            "newest_at": built.updated,
-            "entry_ids": json.dumps(built.article_ids),
-        }
-        if state is None:
-            conn.execute(insert(feed_state).values(section=slug, **values))
-        else:
-            conn.execute(update(feed_state).where(feed_state.c.section == slug).values(**values))
+        state.save_feed_state(
+            conn,
+            FeedState(slug, digest, now, built.updated, tuple(built.article_ids)),
+            known=known is not None,
+        )
         if names:
             report.written[slug] = names
         else:  # the state was behind the files (e.g. a restored database)
@@ -142,20 +136,9 @@ def _rebuild(
 
 
 def _articles_for(conn: Connection, settings: Settings, slug: str) -> list[Any]:
-    newest_first = [
-        func.coalesce(articles.c.published_at, articles.c.first_seen_at).desc(),
-        articles.c.guid.desc(),
-    ]
-    where: Any = articles.c.withdrawn.is_(False)
-    if slug != ALL_SLUG:
-        members = select(article_sections.c.article_id).where(article_sections.c.section == slug)
-        where = where & articles.c.id.in_(members)
-    # Sort narrow rows, then load only the winners: sorting whole rows (bodies included)
-    # costs most of the time for `all`. A few spare rows in case one cannot be shown.
-    ids = conn.execute(
-        select(articles.c.id).where(where).order_by(*newest_first).limit(settings.feeds.items + 5)
-    ).scalars()
-    return load_articles(conn, articles.c.id.in_(list(ids)))
+    # A few spare rows in case one cannot be shown.
+    section = None if slug == ALL_SLUG else slug
+    return articles.newest_in(conn, section, settings.feeds.items + 5)
 
 
 def _hash(files: dict[str, bytes]) -> str:
@@ -165,35 +148,17 @@ def _hash(files: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def _sections_of(conn: Connection, ids: set[int]) -> set[str]:
-    found: set[str] = set()
-    listed = sorted(ids)
-    for start in range(0, len(listed), _CHUNK):
-        chunk = listed[start : start + _CHUNK]
-        query = select(article_sections.c.section).where(article_sections.c.article_id.in_(chunk))
-        found.update(conn.execute(query.distinct()).scalars())
-    return found
-
-
 def _feeds_showing(conn: Connection, ids: set[int]) -> set[str]:
     """Sections whose published feed shows one of ``ids`` (it may have moved or gone)."""
     if not ids:
         return set()
-    found = set()
-    for slug, entry_ids in conn.execute(select(feed_state.c.section, feed_state.c.entry_ids)):
-        if entry_ids and ids.intersection(json.loads(entry_ids)):
-            found.add(slug)
-    return found
+    return {
+        slug for slug, known in state.feed_states(conn).items() if ids.intersection(known.entry_ids)
+    }
 
 
 def _built_sections(conn: Connection) -> set[str]:
-    return set(conn.execute(select(feed_state.c.section)).scalars())
-
-
-def _lock(conn: Connection) -> None:
-    # SQLite transactions already begin IMMEDIATE (one writer at a time).
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    return set(state.feed_states(conn))
 
 
 def _notify_hub(engine: Engine, settings: Settings, clock: Clock, report: PublishReport) -> None:
@@ -202,7 +167,7 @@ def _notify_hub(engine: Engine, settings: Settings, clock: Clock, report: Publis
         return
     fresh = _feed_urls(settings, report.written)
     with engine.connect() as conn:
-        stored = marks.get_state(conn, WEBSUB_PENDING)
+        stored = state.get_mark(conn, WEBSUB_PENDING)
     pending = sorted(set(fresh) | set(json.loads(stored) if stored else []))
     if not pending:
         return
@@ -212,7 +177,7 @@ def _notify_hub(engine: Engine, settings: Settings, clock: Clock, report: Publis
     remaining = pending if report.websub_error else []
     if remaining or stored not in (None, "[]"):
         with engine.begin() as conn:
-            marks.set_state(conn, WEBSUB_PENDING, json.dumps(remaining), clock.now())
+            state.set_mark(conn, WEBSUB_PENDING, json.dumps(remaining), clock.now())
 
 
 def _feed_urls(settings: Settings, written: dict[str, list[str]]) -> list[str]:

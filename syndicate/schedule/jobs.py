@@ -8,7 +8,6 @@ run on.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 
@@ -16,12 +15,11 @@ from sqlalchemy import Engine
 
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.confirmations import send_confirmations
 from syndicate.delivery import SenderFactory, deliver_due
 from syndicate.feeds.publish import poll, publish
-from syndicate.schedule.lock import SchedulerLock
 from syndicate.schedule.tick import Enqueue, digest_tick, enqueue_with_digest
 from syndicate.senders import make_sender
+from syndicate.store.lock import SchedulerLock
 
 log = logging.getLogger("syndicate.run")
 
@@ -99,20 +97,4 @@ class Jobs:
         handled = report.sent + report.retrying + report.failed
         if handled or report.released:
             log.info("deliver: %s", report.summary())
-        return handled + self.confirmations()
-
-    def confirmations(self) -> int:
-        """Send the confirmation emails that are due (first tries the form missed, retries)."""
-        if self.stop_claiming.is_set():
-            return 0
-        sent = asyncio.run(self._send_confirmations())
-        if sent:
-            log.info("deliver: %d confirmation email(s) sent", sent)
-        return sent
-
-    async def _send_confirmations(self) -> int:
-        sender = self.senders(self.settings)
-        try:
-            return await send_confirmations(self.settings, self.engine, self.clock, sender=sender)
-        finally:
-            await sender.close()
+        return handled

@@ -39,7 +39,7 @@ from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.errors import ConfigError, OperationalError
 from syndicate.schedule.jobs import DELIVER_IDLE_SECONDS, DIGEST_TICK_SECONDS, Jobs
-from syndicate.schedule.lock import lock_for
+from syndicate.store.lock import lock_for
 
 log = logging.getLogger("syndicate.run")
 

@@ -19,13 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Engine
 
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.db import digest_slots
 from syndicate.digest.edition import enqueue_editions
 from syndicate.schedule.due import DueEdition, due_groups, groups, missing
+from syndicate.store import state
 
 log = logging.getLogger(__name__)
 
@@ -66,31 +66,9 @@ class TickReport:
         return f"digest tick: enqueued {parts}"
 
 
-def _finished(conn: Connection, dates: set[date]) -> set[tuple[date, str, str]]:
-    if not dates:
-        return set()
-    rows = conn.execute(
-        select(
-            digest_slots.c.edition_date, digest_slots.c.timezone, digest_slots.c.digest_time
-        ).where(digest_slots.c.edition_date.in_(sorted(dates)))
-    ).all()
-    return {(day, tz, hhmm) for day, tz, hhmm in rows}
-
-
 def _mark_finished(engine: Engine, edition_date: date, slots: list[Slot], now: datetime) -> None:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    rows = [
-        {"edition_date": edition_date, "timezone": tz, "digest_time": hhmm, "done_at": now}
-        for tz, hhmm in slots
-    ]
     with engine.begin() as conn:
-        # Another tick (cron next to the service, say) may have marked some first.
-        conn.execute(dialect.insert(digest_slots).on_conflict_do_nothing(), rows)
-        conn.execute(
-            delete(digest_slots).where(digest_slots.c.edition_date < edition_date - KEEP_SLOTS)
-        )
+        state.mark_slots_finished(conn, edition_date, slots, now, KEEP_SLOTS)
 
 
 def digest_tick(
@@ -101,7 +79,7 @@ def digest_tick(
     with engine.connect() as conn:
         pairs = groups(conn)
         due = due_groups(pairs, now)
-        done = _finished(conn, {slot.local_date for slot in due})
+        done = state.finished_slots(conn, {slot.local_date for slot in due})
         todo: dict[date, list[Slot]] = {}
         for slot in due:
             if (slot.local_date, slot.timezone, slot.digest_time) not in done:

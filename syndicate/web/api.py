@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from syndicate import metrics
 from syndicate.articles import ArticleInput, ArticleRejected, FieldError, parse_json
-from syndicate.ingest import UpsertResult, upsert
+from syndicate.store.articles import UpsertResult, upsert
 from syndicate.web.context import Service
 
 log = logging.getLogger(__name__)

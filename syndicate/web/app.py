@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +25,7 @@ from syndicate.config import ALL_SLUG, Settings
 from syndicate.digest import web_window
 from syndicate.errors import InputError
 from syndicate.mail.sender import Sender
+from syndicate.store.engine import ping
 from syndicate.web.api import ArticlesApi
 from syndicate.web.context import Publisher, Service
 from syndicate.web.edition import web_edition_page
@@ -66,8 +67,7 @@ class _Site:
         return PlainTextResponse("ok\n", headers={"cache-control": "no-store"})
 
     def _ping(self) -> None:
-        with self.svc.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        ping(self.svc.engine)
 
     async def metrics(self, request: Request) -> Response:
         body = await run_in_threadpool(generate_latest, self.registry)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from syndicate import subscribers
-from syndicate.db import subscribers as subscribers_table
 from syndicate.errors import InputError
+from syndicate.store import subscribers as subscriber_store
 from syndicate.subscribers import Subscriber, SubscriberInput
 from syndicate.web.subscriberpages import SubscriberPages
 
@@ -67,11 +66,6 @@ class PreferencesPage(SubscriberPages):
 
     def _save_preferences(self, subscriber_id: int, item: SubscriberInput) -> None:
         with self.svc.engine.begin() as conn:
-            conn.execute(
-                update(subscribers_table)
-                .where(subscribers_table.c.id == subscriber_id)
-                .values(
-                    timezone=item.timezone, language=item.language, digest_time=item.digest_time
-                )
+            subscriber_store.set_preferences(
+                conn, subscriber_id, item.sections, item.timezone, item.language, item.digest_time
             )
-            subscribers.set_sections(conn, subscriber_id, item.sections)

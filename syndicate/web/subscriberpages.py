@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from syndicate import subscribers, tokens
+from syndicate import tokens
 from syndicate.confirmations import link
-from syndicate.db import subscribers as subscribers_table
-from syndicate.subscribers import Subscriber
+from syndicate.store import subscribers as subscriber_store
+from syndicate.subscribers import Actor, Subscriber
 from syndicate.web.context import Service
 from syndicate.web.i18n import LANGUAGES, pick_language
 from syndicate.web.pages import CSRF_FIELD, csrf_valid
@@ -49,7 +48,7 @@ class SubscriberPages:
 
     def _get(self, subscriber_id: int) -> Subscriber | None:
         with self.svc.engine.connect() as conn:
-            return subscribers.get(conn, subscriber_id)
+            return subscriber_store.get(conn, subscriber_id)
 
     def _bad_link(self, request: Request, key: str) -> Response:
         return self._notice(
@@ -68,13 +67,11 @@ class SubscriberPages:
     def _csrf_failed(self, request: Request) -> Response:
         return self._notice(request, self._lang(request), "csrf.title", "csrf.body", status=403)
 
-    def _change(self, subscriber_id: int, only_if: Any, **values: Any) -> None:
-        """Set ``values`` on the subscriber when ``only_if`` holds (repeats change nothing)."""
+    def _change(self, subscriber_id: int, status: str) -> None:
+        """The person behind a signed link asks for ``status`` (a repeat changes nothing)."""
         with self.svc.engine.begin() as conn:
-            conn.execute(
-                update(subscribers_table)
-                .where(subscribers_table.c.id == subscriber_id, only_if)
-                .values(**values)
+            subscriber_store.change_status(
+                conn, subscriber_id, status, Actor.PERSON, self.svc.clock.now()
             )
 
     def _link(self, purpose: str, subscriber_id: int) -> str:

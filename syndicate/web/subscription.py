@@ -16,10 +16,10 @@ from starlette.responses import Response
 
 from syndicate import subscribers
 from syndicate.addresses import BadAddress, normalise_address
-from syndicate.confirmations import send_confirmations
-from syndicate.db import subscribers as subscribers_table
+from syndicate.delivery import send_confirmations
 from syndicate.errors import InputError
-from syndicate.subscribers import SubscriberInput
+from syndicate.store import subscribers as subscriber_store
+from syndicate.subscribers import Actor, SubscriberInput
 from syndicate.web.i18n import LANGUAGES
 from syndicate.web.subscriberpages import SubscriberPages
 
@@ -99,13 +99,14 @@ class SubscriptionPages(SubscriberPages):
         return response
 
     def _store_pending(self, item: SubscriberInput) -> int | None:
-        """Record the request; None when the address is already active (nothing changes)."""
+        """Record the request; None when no confirmation is owed (an active address: nothing
+        changes)."""
         with self.svc.engine.begin() as conn:
-            existing = subscribers.find(conn, item.email)
+            existing = subscriber_store.find(conn, item.email)
             if existing is not None and existing.status == "active":
                 return None
-            subscriber_id, _ = subscribers.save(conn, item, self.svc.clock.now())
-            return subscriber_id
+            saved = subscriber_store.save(conn, item, self.svc.clock.now(), Actor.PERSON)
+            return saved.id if saved.decision.owes_confirmation else None
 
     async def _send_confirmation(self, subscriber_id: int) -> None:
         try:
@@ -127,13 +128,7 @@ class SubscriptionPages(SubscriberPages):
             return self._bad_link(request, found)
         lang = self._lang(request, found)
         if found.status == "pending":
-            await run_in_threadpool(
-                self._change,
-                found.id,
-                subscribers_table.c.status == "pending",
-                status="active",
-                confirmed_at=self.svc.clock.now(),
-            )
+            await run_in_threadpool(self._change, found.id, "active")
         elif found.status != "active":
             return self._notice(
                 request,
@@ -173,13 +168,7 @@ class SubscriptionPages(SubscriberPages):
         one_click = form.get("List-Unsubscribe") == ONE_CLICK
         if not one_click and not self._csrf_ok(request, form):
             return self._csrf_failed(request)
-        await run_in_threadpool(
-            self._change,
-            found.id,
-            subscribers_table.c.status != "unsubscribed",
-            status="unsubscribed",
-            unsubscribed_at=self.svc.clock.now(),
-        )
+        await run_in_threadpool(self._change, found.id, "unsubscribed")
         return self._notice(
             request,
             lang,

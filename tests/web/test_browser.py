@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from syndicate import subscribers
+from syndicate.store import subscribers as subscriber_store
 from tests.web.conftest import Web
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -122,7 +122,7 @@ def test_reader_journey(start_web, browser) -> None:
     assert heading(driver, "Tus preferencias") == "Tus preferencias"
     assert "Tus preferencias se guardaron." in driver.page_source
     with web.engine.connect() as conn:
-        reader = subscribers.find(conn, "reader@example.com")
+        reader = subscriber_store.find(conn, "reader@example.com")
     assert reader is not None
     assert (reader.status, reader.sections, reader.timezone, reader.language) == (
         "active",
@@ -134,8 +134,8 @@ def test_reader_journey(start_web, browser) -> None:
     driver.find_element(By.LINK_TEXT, "Darme de baja").click()
     assert heading(driver, "Darse de baja") == "Darse de baja"
     with web.engine.connect() as conn:
-        assert subscribers.find(conn, "reader@example.com").status == "active"  # type: ignore[union-attr]
+        assert subscriber_store.find(conn, "reader@example.com").status == "active"  # type: ignore[union-attr]
     driver.find_element(By.CSS_SELECTOR, "button.danger").click()
     assert heading(driver, "Te diste de baja") == "Te diste de baja"
     with web.engine.connect() as conn:
-        assert subscribers.find(conn, "reader@example.com").status == "unsubscribed"  # type: ignore[union-attr]
+        assert subscriber_store.find(conn, "reader@example.com").status == "unsubscribed"  # type: ignore[union-attr]

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from syndicate.ingest import get_article
+from syndicate.store.articles import get as get_article
 from syndicate.web.api import MAX_ARTICLE_BYTES
 from tests.conftest import article_json
 from tests.web.conftest import Web

@@ -11,8 +11,9 @@ import pytest
 from lxml import html
 from sqlalchemy import select
 
-from syndicate import subscribers, tokens
-from syndicate.db import subscribers as subscribers_table
+from syndicate import tokens
+from syndicate.store import subscribers as subscriber_store
+from syndicate.store.tables import subscribers as subscribers_table
 from tests.smtp_server import SmtpServer
 from tests.web.conftest import Web
 
@@ -44,7 +45,7 @@ def confirm_link(web: Web, to: str, count: int = 1) -> str:
 
 def status_of(web: Web, email: str) -> str | None:
     with web.engine.connect() as conn:
-        found = subscribers.find(conn, email)
+        found = subscriber_store.find(conn, email)
     return found.status if found else None
 
 
@@ -94,7 +95,7 @@ def test_the_whole_path(start_web, db_url: str) -> None:
     assert saved.status_code == 200
     assert "Your preferences are saved." in saved.text
     with web.engine.connect() as conn:
-        person = subscribers.find(conn, "Lector@example.com")
+        person = subscriber_store.find(conn, "Lector@example.com")
     assert person is not None
     assert (person.sections, person.digest_time, person.timezone, person.language) == (
         ("politics",),
@@ -164,7 +165,7 @@ def test_the_unsubscribe_button(start_web) -> None:
 
 def _link(web: Web, purpose: str, email: str, **kwargs) -> str:
     with web.engine.connect() as conn:
-        person = subscribers.find(conn, email)
+        person = subscriber_store.find(conn, email)
     assert person is not None
     token = tokens.sign("test-secret-of-at-least-32-characters", purpose, person.id, **kwargs)
     return f"{web.url}/{purpose}?token={token}"
@@ -325,7 +326,7 @@ def test_form_posts_need_the_csrf_token(start_web) -> None:
     changed = web.http.post(preferences, data={"sections": ["politics"], "timezone": "UTC"})
     assert changed.status_code == 403
     with web.engine.connect() as conn:
-        ben = subscribers.find(conn, "ben@example.com")
+        ben = subscriber_store.find(conn, "ben@example.com")
     assert ben is not None and ben.timezone == "America/Lima"
 
 

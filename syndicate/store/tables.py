@@ -1,4 +1,4 @@
-"""Tables and engine. SQLite (WAL) by default, PostgreSQL at scale; same code on both."""
+"""The tables. Only the store package reads or writes them; everything else calls its operations."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Engine,
     ForeignKey,
     Index,
     Integer,
@@ -20,8 +19,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
     func,
 )
 from sqlalchemy.types import TypeDecorator
@@ -105,7 +102,7 @@ subscribers = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("email", String(320), nullable=False, unique=True),
-    # pending -> active -> unsubscribed | bounced
+    # pending | active | unsubscribed | bounced | complained (subscribers.lifecycle moves them)
     Column("status", String(16), nullable=False, default="active"),
     Column("all_sections", Boolean, nullable=False, default=False),
     Column("timezone", String(64), nullable=False),
@@ -115,12 +112,7 @@ subscribers = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("confirmed_at", UTCDateTime()),
     Column("unsubscribed_at", UTCDateTime()),
-    # A pending subscriber's confirmation email: when the next try is due (None: none
-    # owed) and how many tries were made, so a relay that is down delays it, never loses it.
-    Column("confirm_due_at", UTCDateTime()),
-    Column("confirm_attempts", Integer, nullable=False, default=0, server_default="0"),
     Index("ix_subscribers_due", "status", "timezone", "digest_time"),
-    Index("ix_subscribers_confirm_due", "confirm_due_at"),
 )
 
 subscriber_sections = Table(
@@ -132,17 +124,22 @@ subscriber_sections = Table(
     Column("section", String(64), primary_key=True),
 )
 
-# One row per (subscriber, edition): the outbox and the record of what each edition covered.
+# Every message the service sends, one row each: a digest per (subscriber, edition), which is
+# also the record of the window of articles that edition covered; a confirmation email per
+# request. ``key`` is unique within a kind: "subscriber/edition date", "subscriber/request".
 outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False, default="digest", server_default="digest"),
+    Column("key", String(128), nullable=False),
     Column(
         "subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False
     ),
-    Column("edition_date", Date, nullable=False),
-    Column("window_start", UTCDateTime(), nullable=False),
-    Column("window_end", UTCDateTime(), nullable=False),
+    # Digests only: the edition and the window of articles it covers.
+    Column("edition_date", Date),
+    Column("window_start", UTCDateTime()),
+    Column("window_end", UTCDateTime()),
     # queued -> sending -> sent | retry | failed | skipped
     Column("state", String(16), nullable=False, default="queued"),
     Column("article_count", Integer, nullable=False, default=0),
@@ -158,7 +155,8 @@ outbox = Table(
     Column("last_reply", Text),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime()),
-    UniqueConstraint("subscriber_id", "edition_date", name="uq_outbox_subscriber_edition"),
+    UniqueConstraint("kind", "key", name="uq_outbox_kind_key"),
+    Index("ix_outbox_subscriber_edition", "subscriber_id", "edition_date"),
     Index("ix_outbox_due", "state", "next_attempt_at"),
     Index("ix_outbox_subscriber_window", "subscriber_id", "window_end"),
 )
@@ -195,29 +193,3 @@ service_state = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
-
-
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, **kwargs)
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            # Let SQLAlchemy's BEGIN (below) start transactions, not the driver.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn: Any) -> None:
-            # IMMEDIATE takes the write lock up front, so two writers queue on
-            # busy_timeout instead of failing halfway with "database is locked".
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)

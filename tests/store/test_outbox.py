@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from syndicate.db import outbox, subscribers
-from syndicate.delivery import outbox as box
-from syndicate.delivery.outbox import Outcome
-from tests.outbox_rows import add_subscribers, enqueue
+from syndicate.delivery.outbox import Outcome, owner_tag
+from syndicate.store import queue as box
+from syndicate.store.tables import outbox, subscribers
+from tests.outbox_rows import add_subscribers, claim, enqueue, record
 
 OWNER = "testhost:1:aaaa"
 
@@ -30,9 +30,9 @@ def row(engine, subscriber_id: int):
 def test_claim_takes_due_rows_once_under_a_lease(engine, clock):
     people = add_subscribers(engine, clock.now(), 5)
     enqueue(engine, clock.now(), people)
-    first, skipped = box.claim(engine, clock.now(), 3, 300, OWNER)
-    second, _ = box.claim(engine, clock.now(), 3, 300, OWNER)
-    third, _ = box.claim(engine, clock.now(), 3, 300, OWNER)
+    first, skipped = claim(engine, clock.now(), 3, 300, OWNER)
+    second, _ = claim(engine, clock.now(), 3, 300, OWNER)
+    third, _ = claim(engine, clock.now(), 3, 300, OWNER)
     assert (len(first), len(second), len(third), skipped) == (3, 2, 0, 0)
     assert {r.id for r in first}.isdisjoint({r.id for r in second})
     claimed = row(engine, first[0].subscriber_id)
@@ -54,7 +54,7 @@ def test_inactive_subscribers_are_skipped_at_claim_time(engine, clock):
         conn.execute(
             update(subscribers).where(subscribers.c.id == people[1][0]).values(status="bounced")
         )
-    claimed, skipped = box.claim(engine, clock.now(), 10, 300, OWNER)
+    claimed, skipped = claim(engine, clock.now(), 10, 300, OWNER)
     assert skipped == 2 and [r.subscriber_id for r in claimed] == [people[2][0]]
     assert row(engine, people[0][0]).last_reply == "skipped: subscriber is unsubscribed"
     assert states(engine)[people[1][0]] == "skipped"
@@ -63,9 +63,9 @@ def test_inactive_subscribers_are_skipped_at_claim_time(engine, clock):
 def test_expired_lease_is_claimed_again_with_the_same_message(engine, clock):
     people = add_subscribers(engine, clock.now(), 2)
     enqueue(engine, clock.now(), people)
-    first, _ = box.claim(engine, clock.now(), 10, 60, OWNER)
-    assert box.claim(engine, clock.now() + timedelta(seconds=59), 10, 60, "other:2:bbbb")[0] == []
-    again, _ = box.claim(engine, clock.now() + timedelta(seconds=60), 10, 60, "other:2:bbbb")
+    first, _ = claim(engine, clock.now(), 10, 60, OWNER)
+    assert claim(engine, clock.now() + timedelta(seconds=59), 10, 60, "other:2:bbbb")[0] == []
+    again, _ = claim(engine, clock.now() + timedelta(seconds=60), 10, 60, "other:2:bbbb")
     assert sorted((r.id, r.message_id, r.message) for r in again) == sorted(
         (r.id, r.message_id, r.message) for r in first
     )
@@ -81,24 +81,24 @@ def test_rows_of_a_dead_process_on_this_host_are_freed_at_once(engine, clock):
         capture_output=True,
         text=True,
     )
-    me = box.owner_tag()
+    me = owner_tag()
     host = me.split(":")[0]
-    box.claim(engine, clock.now(), 1, 300, f"{host}:{finished.stdout.strip()}:dead")
-    box.claim(engine, clock.now(), 1, 300, me)  # alive: ours
-    assert box.claim(engine, clock.now(), 10, 300, me)[0] == []
+    claim(engine, clock.now(), 1, 300, f"{host}:{finished.stdout.strip()}:dead")
+    claim(engine, clock.now(), 1, 300, me)  # alive: ours
+    assert claim(engine, clock.now(), 10, 300, me)[0] == []
     assert box.reclaim_dead(engine, clock.now(), me) == 1
-    taken, _ = box.claim(engine, clock.now(), 10, 300, me)
+    taken, _ = claim(engine, clock.now(), 10, 300, me)
     assert len(taken) == 1 and taken[0].attempts == 2
 
 
 def test_release_hands_rows_back_untried(engine, clock):
     people = add_subscribers(engine, clock.now(), 2)
     enqueue(engine, clock.now(), people)
-    claimed, _ = box.claim(engine, clock.now(), 10, 300, OWNER)
-    box.release(engine, claimed, OWNER)
+    claimed, _ = claim(engine, clock.now(), 10, 300, OWNER)
+    box.release(engine, [r.id for r in claimed], OWNER)
     assert set(states(engine).values()) == {"queued"}
     assert row(engine, people[0][0]).attempts == 0
-    assert len(box.claim(engine, clock.now(), 10, 300, OWNER)[0]) == 2
+    assert len(claim(engine, clock.now(), 10, 300, OWNER)[0]) == 2
 
 
 def test_outcomes_sent_retry_with_backoff_then_failed(engine, db_settings, clock):
@@ -106,8 +106,8 @@ def test_outcomes_sent_retry_with_backoff_then_failed(engine, db_settings, clock
     rng = random.Random(7)
     people = add_subscribers(engine, clock.now(), 2)
     enqueue(engine, clock.now(), people)
-    ok, flaky = box.claim(engine, clock.now(), 10, 300, OWNER)[0]
-    box.record(engine, [Outcome(ok, "sent", "250 OK")], clock.now(), OWNER, delivery, rng)
+    ok, flaky = claim(engine, clock.now(), 10, 300, OWNER)[0]
+    record(engine, [Outcome(ok, "sent", "250 OK")], clock.now(), OWNER, delivery, rng)
     assert row(engine, ok.subscriber_id).state == "sent"
     assert row(engine, ok.subscriber_id).sent_at == clock.now()
     assert row(engine, ok.subscriber_id).message is None  # delivered: bytes dropped
@@ -115,17 +115,17 @@ def test_outcomes_sent_retry_with_backoff_then_failed(engine, db_settings, clock
 
     waits = []
     for attempt in (1, 2):
-        box.record(engine, [Outcome(flaky, "retry", "451 busy")], clock.now(), OWNER, delivery, rng)
+        record(engine, [Outcome(flaky, "retry", "451 busy")], clock.now(), OWNER, delivery, rng)
         stored = row(engine, flaky.subscriber_id)
         assert stored.state == "retry" and stored.last_reply == "451 busy"
         waits.append((stored.next_attempt_at - clock.now()).total_seconds())
-        assert box.claim(engine, clock.now(), 10, 300, OWNER)[0] == []  # not due yet
+        assert claim(engine, clock.now(), 10, 300, OWNER)[0] == []  # not due yet
         clock.set(stored.next_attempt_at)
-        (flaky,) = box.claim(engine, clock.now(), 10, 300, OWNER)[0]
+        (flaky,) = claim(engine, clock.now(), 10, 300, OWNER)[0]
         assert flaky.attempts == attempt + 1
     first = db_settings.delivery.retry_after_seconds
     assert first <= waits[0] <= first * 1.25 and 2 * first <= waits[1] <= 2.5 * first
-    (final,) = box.record(
+    (final,) = record(
         engine, [Outcome(flaky, "retry", "451 busy")], clock.now(), OWNER, delivery, rng
     )
     assert final.kind == "failed"
@@ -139,9 +139,9 @@ def test_repeated_hard_bounces_mark_the_subscriber_bounced(engine, db_settings, 
     for day in range(3):
         edition = clock.now().date() + timedelta(days=day)
         enqueue(engine, clock.now(), [(sid, _email)], edition=edition)
-        (claimed,) = box.claim(engine, clock.now(), 10, 300, OWNER)[0]
+        (claimed,) = claim(engine, clock.now(), 10, 300, OWNER)[0]
         outcome = Outcome(claimed, "failed", "RCPT: 550 5.1.1 no such user", bounce=True)
-        box.record(engine, [outcome], clock.now(), OWNER, db_settings.delivery, rng)
+        record(engine, [outcome], clock.now(), OWNER, db_settings.delivery, rng)
         with engine.connect() as conn:
             status, bounces = conn.execute(
                 select(subscribers.c.status, subscribers.c.hard_bounces).where(
@@ -156,8 +156,8 @@ def test_backlog_reports_what_is_left_and_when(engine, db_settings, clock):
     people = add_subscribers(engine, clock.now(), 3)
     enqueue(engine, clock.now(), people)
     assert box.backlog(engine, clock.now()).due == 3
-    a, b, _c = box.claim(engine, clock.now(), 10, 300, OWNER)[0]
-    box.record(
+    a, b, _c = claim(engine, clock.now(), 10, 300, OWNER)[0]
+    record(
         engine,
         [Outcome(a, "sent", "250"), Outcome(b, "retry", "421 later")],
         clock.now(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import syndicate.db
+import syndicate.store.tables
 
 revision = "0005confirm"
 down_revision = "0004slots"
@@ -20,7 +20,7 @@ depends_on = None
 
 def upgrade() -> None:
     # Subscribers pending before this revision already had their one try: none is owed.
-    op.add_column("subscribers", sa.Column("confirm_due_at", syndicate.db.UTCDateTime()))
+    op.add_column("subscribers", sa.Column("confirm_due_at", syndicate.store.tables.UTCDateTime()))
     op.add_column(
         "subscribers",
         sa.Column("confirm_attempts", sa.Integer(), nullable=False, server_default="0"),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from syndicate.db import metadata
+from syndicate.store.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - alembic CLI use
-    from syndicate.db import make_engine
+    from syndicate.store.engine import make_engine
 
     engine = make_engine(context.config.get_main_option("sqlalchemy.url") or "")
     connection = engine.connect()

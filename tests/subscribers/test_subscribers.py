@@ -3,19 +3,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from syndicate import subscribers
+from syndicate import store, subscribers
 from syndicate.addresses import BadAddress, mask, normalise_address
 from syndicate.clock import FixedClock
 from syndicate.config import Settings
 from syndicate.errors import InputError
-
-from .cli import ROOT, syndicate
-from .conftest import write_config
+from syndicate.store import subscribers as subscriber_store
+from syndicate.subscribers.lifecycle import Actor
+from tests.cli import ROOT, syndicate
+from tests.conftest import write_config
 
 
 @pytest.mark.parametrize(
@@ -102,16 +104,16 @@ def test_validation_errors_name_their_field_as_an_attribute(
 
 def test_save_is_unique_by_email(engine: Engine, db_settings: Settings, clock: FixedClock) -> None:
     with engine.begin() as conn:
-        first_id, outcome = subscribers.save(
+        first = subscriber_store.save(
             conn, subscribers.validate(db_settings, "A@Example.org", ["world"]), clock.now()
         )
-        assert outcome == "new"
-        again_id, outcome = subscribers.save(
+        assert first.outcome == "new"
+        again = subscriber_store.save(
             conn, subscribers.validate(db_settings, "A@EXAMPLE.ORG", ["politics"]), clock.now()
         )
-        assert (again_id, outcome) == (first_id, "updated")
+        assert (again.id, again.outcome) == (first.id, "updated")
     with engine.connect() as conn:
-        [only] = subscribers.load(conn)
+        [only] = subscriber_store.list_all(conn)
     assert only.email == "A@example.org" and only.sections == ("politics",)
 
 
@@ -126,15 +128,16 @@ def test_csv_import_reports_bad_rows_and_keeps_good(
         "three@example.org,sports,,,,\n"
         "four@example.org,mundo,,,,pending\n"
     )
+    parsed = subscribers.parse_csv(db_settings, content, "subs.csv")
     with engine.begin() as conn:
-        report = subscribers.import_csv(conn, db_settings, content, clock.now(), "subs.csv")
-    assert (report.new, report.updated) == (3, 0)
-    assert len(report.errors) == 2
-    assert report.errors[0].startswith("subs.csv:3: email 'not-an-address'")
-    assert report.errors[1].startswith("subs.csv:5: sections: unknown section 'sports'")
+        report = subscriber_store.save_all(conn, parsed.rows, clock.now())
+    assert (report.new, report.updated, report.kept) == (3, 0, [])
+    assert len(parsed.errors) == 2
+    assert parsed.errors[0].startswith("subs.csv:3: email 'not-an-address'")
+    assert parsed.errors[1].startswith("subs.csv:5: sections: unknown section 'sports'")
     assert len(report.pending) == 1
     with engine.connect() as conn:
-        listed = subscribers.load(conn)
+        listed = subscriber_store.list_all(conn)
     exported = subscribers.to_csv(listed)
     assert (
         exported.splitlines()[1] == "one@example.org,politics;world,Europe/Madrid,en,08:30,active"
@@ -219,3 +222,64 @@ def test_subscribers_add_sends_the_confirmation_with_only_its_own_command_loaded
     assert "syndicate.cli.serve_cmd" not in [name.strip() for name in loaded]
     [mail] = list((tmp_path / "var" / "outbox" / "new").iterdir())
     assert b"To: new@example.org" in mail.read_bytes()
+
+
+def test_a_reimport_never_resubscribes_someone_who_unsubscribed(
+    engine: Engine, db_settings: Settings, clock: FixedClock
+) -> None:
+    with engine.begin() as conn:
+        saved = subscriber_store.save(
+            conn, subscribers.validate(db_settings, "gone@example.org"), clock.now()
+        )
+        assert saved.id is not None
+        assert subscriber_store.change_status(
+            conn, saved.id, "unsubscribed", Actor.PERSON, clock.now()
+        )
+    content = "email,sections,status\ngone@example.org,world,active\nnew@example.org,,active\n"
+    parsed = subscribers.parse_csv(db_settings, content, "list.csv")
+    with engine.begin() as conn:
+        report = subscriber_store.save_all(conn, parsed.rows, clock.now())
+    assert (report.new, report.updated) == (1, 0)
+    assert report.kept == [
+        "list.csv:2: gone@example.org: unsubscribed: only the subscriber can subscribe again, "
+        "by confirming a new request; an import leaves it as it is"
+    ]
+    with engine.connect() as conn:
+        gone = subscriber_store.find(conn, "gone@example.org")
+    assert gone is not None and gone.status == "unsubscribed" and gone.sections == ()
+
+
+def test_the_import_command_reports_the_rows_it_left_alone(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    assert syndicate(path, "init").returncode == 0
+    assert syndicate(path, "subscribers", "add", "gone@example.org", "--confirmed").returncode == 0
+    engine = store.open_engine(f"sqlite:///{tmp_path / 'var' / 'syndicate.db'}")
+    try:
+        with engine.begin() as conn:
+            gone = subscriber_store.find(conn, "gone@example.org")
+            assert gone is not None
+            subscriber_store.change_status(
+                conn, gone.id, "unsubscribed", Actor.PERSON, datetime.now(UTC)
+            )
+    finally:
+        engine.dispose()
+    csv_file = tmp_path / "subs.csv"
+    csv_file.write_text("email,status\ngone@example.org,active\n", encoding="utf-8")
+    imported = syndicate(path, "subscribers", "import", str(csv_file))
+    assert imported.returncode == 0, imported.stderr
+    assert f"{csv_file}:2: gone@example.org: unsubscribed:" in imported.stdout
+    assert imported.stdout.strip().endswith(
+        "0 new, 0 updated, 0 unchanged, 0 rejected, 1 left as they are"
+    )
+    listed = syndicate(path, "subscribers", "list", "--csv")
+    assert "gone@example.org,,America/Lima,en,07:00,unsubscribed" in listed.stdout
+
+    confirmed = syndicate(path, "subscribers", "add", "gone@example.org", "--confirmed")
+    assert confirmed.returncode == 2 and "Traceback" not in confirmed.stderr
+    assert "gone@example.org: unsubscribed: only the subscriber can subscribe again" in (
+        confirmed.stderr
+    )
+    assert "without --confirmed" in confirmed.stderr
+    asked = syndicate(path, "subscribers", "add", "gone@example.org")
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stdout.splitlines()[0] == "gone@example.org: updated (pending)"

@@ -9,9 +9,9 @@ lock, and the next job on another node takes it: takeover within one job
 interval, plus (when a machine vanishes without closing its TCP connection) the
 keepalive timeout set below.
 
-The lock saves duplicate work; it is not what keeps editions unique. The outbox
-unique (subscriber_id, edition_date) does that, so a brief overlap while a
-lost holder notices is harmless.
+The lock saves duplicate work; it is not what keeps editions unique. The outbox's
+unique key (a digest per subscriber and edition date) does that, so a brief
+overlap while a lost holder notices is harmless.
 
 On SQLite there is no lock: SQLite serves one machine, and one ``syndicate
 run`` process there schedules alone (``LocalLock``).

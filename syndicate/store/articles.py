@@ -1,4 +1,5 @@
-"""Storing articles: upsert by guid, a handful of queries per batch, never one per field."""
+"""Articles: upsert by guid (a handful of queries per batch, never one per field) and the
+few ways the steps read them back."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from syndicate.articles import Article, ArticleInput
-from syndicate.db import article_sections, articles
+from syndicate.store.tables import article_sections, articles
 
 _CHUNK = 500
 
@@ -132,8 +133,6 @@ def _section_rows(article_id: int, sections: Iterable[str]) -> list[dict[str, An
 
 # -- reading back ------------------------------------------------------------------
 
-ARTICLE_COLUMNS = [c for c in articles.c if c.name not in ("changed_at", "content_hash", "section")]
-
 
 def _attach_sections(conn: Connection, rows: Sequence[Any]) -> list[Article]:
     ids = [row.id for row in rows]
@@ -159,23 +158,65 @@ def _attach_sections(conn: Connection, rows: Sequence[Any]) -> list[Article]:
     return out
 
 
-def load_articles(
-    conn: Connection, where: Any = None, order_by: Any = None, limit: int | None = None
-) -> list[Article]:
-    query = select(articles)
-    if where is not None:
-        query = query.where(where)
-    if order_by is not None:
-        query = (
-            query.order_by(*order_by)
-            if isinstance(order_by, (list, tuple))
-            else query.order_by(order_by)
-        )
-    if limit is not None:
-        query = query.limit(limit)
+def _load(conn: Connection, where: Any) -> list[Article]:
+    query = select(articles).where(where).order_by(articles.c.id)
     return _attach_sections(conn, conn.execute(query).all())
 
 
-def get_article(conn: Connection, guid: str) -> Article | None:
-    found = load_articles(conn, articles.c.guid == guid)
+def get(conn: Connection, guid: str) -> Article | None:
+    found = _load(conn, articles.c.guid == guid)
     return found[0] if found else None
+
+
+def first_seen_between(conn: Connection, start: datetime, end: datetime) -> list[Article]:
+    """Articles first seen in (start, end] that are still published, in id order."""
+    return _load(
+        conn,
+        (articles.c.first_seen_at > start)
+        & (articles.c.first_seen_at <= end)
+        & articles.c.withdrawn.is_(False),
+    )
+
+
+def newest_in(conn: Connection, section: str | None, limit: int) -> list[Article]:
+    """Up to ``limit`` published articles of ``section`` (None: every section), newest first
+    by publication time, else first seen (not sorted in the list handed back)."""
+    newest_first = [
+        func.coalesce(articles.c.published_at, articles.c.first_seen_at).desc(),
+        articles.c.guid.desc(),
+    ]
+    where: Any = articles.c.withdrawn.is_(False)
+    if section is not None:
+        members = select(article_sections.c.article_id).where(article_sections.c.section == section)
+        where = where & articles.c.id.in_(members)
+    # Sort narrow rows, then load only the winners: sorting whole rows (bodies included)
+    # costs most of the time for `all`.
+    ids = conn.execute(
+        select(articles.c.id).where(where).order_by(*newest_first).limit(limit)
+    ).scalars()
+    return _load(conn, articles.c.id.in_(list(ids)))
+
+
+def sections_of(conn: Connection, ids: set[int]) -> set[str]:
+    """Every section any of these articles is filed in."""
+    found: set[str] = set()
+    listed = sorted(ids)
+    for start in range(0, len(listed), _CHUNK):
+        chunk = listed[start : start + _CHUNK]
+        query = select(article_sections.c.section).where(article_sections.c.article_id.in_(chunk))
+        found.update(conn.execute(query.distinct()).scalars())
+    return found
+
+
+def newest_change(conn: Connection) -> datetime | None:
+    return conn.execute(select(func.max(articles.c.changed_at))).scalar()
+
+
+def changed_since(conn: Connection, moment: datetime) -> list[tuple[int, datetime]]:
+    """(id, changed_at) of every article changed after ``moment``."""
+    query = select(articles.c.id, articles.c.changed_at).where(articles.c.changed_at > moment)
+    return [(row.id, row.changed_at) for row in conn.execute(query)]
+
+
+def count(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(articles)).scalar_one()

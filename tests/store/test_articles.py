@@ -11,10 +11,10 @@ from syndicate import store
 from syndicate.articles import parse_json
 from syndicate.clock import FixedClock
 from syndicate.config import Settings
-from syndicate.db import article_sections, articles
-from syndicate.ingest import get_article, upsert
-
-from .conftest import article_json
+from syndicate.store.articles import get as get_article
+from syndicate.store.articles import upsert
+from syndicate.store.tables import article_sections, articles
+from tests.conftest import article_json
 
 
 def test_migrate_is_idempotent(engine: Engine) -> None:
@@ -31,7 +31,7 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(engine: Engin
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from syndicate.db import metadata
+    from syndicate.store.tables import metadata
 
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), metadata)

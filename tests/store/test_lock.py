@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
-from syndicate.schedule.lock import AdvisoryLock, LocalLock, lock_for
 from syndicate.schedule.tick import digest_tick
+from syndicate.store.lock import AdvisoryLock, LocalLock, lock_for
 from tests.conftest import ROOT, _truncate, write_config
 from tests.schedule_helpers import editions, record_editions
 from tests.test_schedule_due import READERS, add_readers
@@ -34,7 +34,7 @@ CHILD = textwrap.dedent(
     from datetime import datetime, timedelta
     from syndicate import config, store
     from syndicate.clock import FixedClock
-    from syndicate.schedule.lock import AdvisoryLock
+    from syndicate.store.lock import AdvisoryLock
     from syndicate.schedule.tick import digest_tick
     from tests.schedule_helpers import record_editions
 

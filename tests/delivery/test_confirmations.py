@@ -1,22 +1,24 @@
-"""Confirmation emails: a relay that is down delays them, never loses them, never doubles them."""
+"""Confirmation emails, outbox rows like digests: a relay that is down delays them, never
+loses them, never doubles them."""
 
 from __future__ import annotations
 
 import asyncio
-import random
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from syndicate import subscribers
 from syndicate.clock import FixedClock
 from syndicate.config import Settings
-from syndicate.confirmations import CLAIM_LEASE, send_confirmations
-from syndicate.db import subscribers as subscribers_table
+from syndicate.delivery import send_confirmations
 from syndicate.senders import make_sender
+from syndicate.store import subscribers as subscriber_store
+from syndicate.store.tables import outbox
+from syndicate.store.tables import subscribers as subscribers_table
 from tests.cli import syndicate
 from tests.delivery_helpers import delivery_config, ready_engine
 from tests.smtp_server import Drop, SmtpServer
@@ -47,28 +49,28 @@ def add_pending(engine: Engine, settings: Settings, clock: FixedClock, *emails: 
     with engine.begin() as conn:
         for email in emails:
             item = subscribers.validate(settings, email, status="pending")
-            ids.append(subscribers.save(conn, item, clock.now())[0])
+            ids.append(subscriber_store.save(conn, item, clock.now()).id)
     return ids
 
 
 def confirmation_state(engine: Engine, subscriber_id: int) -> tuple[object, int]:
-    table = subscribers_table
+    """(when the next try is due, None if none is owed; tries made) of the newest request."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(table.c.confirm_due_at, table.c.confirm_attempts).where(
-                table.c.id == subscriber_id
-            )
+            select(outbox.c.state, outbox.c.next_attempt_at, outbox.c.attempts)
+            .where(outbox.c.kind == "confirmation", outbox.c.subscriber_id == subscriber_id)
+            .order_by(outbox.c.id.desc())
+            .limit(1)
         ).one()
-    return row.confirm_due_at, row.confirm_attempts
+    due = row.next_attempt_at if row.state in ("queued", "retry") else None
+    return due, row.attempts
 
 
 def send(settings: Settings, engine: Engine, clock: FixedClock, ids=None) -> int:
     async def once() -> int:
         sender = make_sender(settings)
         try:
-            return await send_confirmations(
-                settings, engine, clock, ids, sender=sender, rng=random.Random(7)
-            )
+            return await send_confirmations(settings, engine, clock, ids, sender=sender)
         finally:
             await sender.close()
 
@@ -147,12 +149,21 @@ def test_a_sender_that_died_mid_send_is_taken_over_after_the_lease(
     settings = delivery_config(tmp_path, server.port)
     engine = engines(settings)
     [reader] = add_pending(engine, settings, clock, "reader@example.net")
-    # What a claim leaves behind when its process is killed before the send is recorded.
+    # What a claim leaves behind when its process, on another host, is killed mid-send.
+    lease = settings.delivery.lease_seconds
     with engine.begin() as conn:
-        conn.execute(subscribers_table.update().values(confirm_due_at=clock.now() + CLAIM_LEASE))
+        conn.execute(
+            update(outbox).values(
+                state="sending",
+                attempts=1,
+                lease_until=clock.now() + timedelta(seconds=lease),
+                claimed_by="elsewhere/0:1:gone",
+            )
+        )
     assert send(settings, engine, clock) == 0
-    clock.advance(seconds=CLAIM_LEASE.total_seconds())
+    clock.advance(seconds=lease)
     assert send(settings, engine, clock) == 1
+    assert confirmation_state(engine, reader) == (None, 2)
 
 
 def test_confirmed_and_active_subscribers_are_owed_nothing(tmp_path, clock, server, engines):
@@ -161,7 +172,7 @@ def test_confirmed_and_active_subscribers_are_owed_nothing(tmp_path, clock, serv
     [reader] = add_pending(engine, settings, clock, "reader@example.net")
     with engine.begin() as conn:
         item = subscribers.validate(settings, "active@example.net")
-        subscribers.save(conn, item, clock.now())
+        subscriber_store.save(conn, item, clock.now())
         conn.execute(
             subscribers_table.update()
             .where(subscribers_table.c.id == reader)
@@ -209,7 +220,7 @@ def test_the_deliver_command_sends_what_is_due(tmp_path, server, engines):
 
 def test_the_run_service_deliver_step_sends_them_too(tmp_path, clock, server, engines):
     from syndicate.schedule.jobs import Jobs
-    from syndicate.schedule.lock import lock_for
+    from syndicate.store.lock import lock_for
 
     settings = delivery_config(tmp_path, server.port, delivery={"retry_after_seconds": 60})
     engine = engines(settings)
@@ -217,8 +228,6 @@ def test_the_run_service_deliver_step_sends_them_too(tmp_path, clock, server, en
     server.on_rcpt = lambda rcpt, seen: "451 4.3.0 busy" if seen == 1 else None
     assert send(settings, engine, clock, [reader]) == 0
     jobs = Jobs(engine, settings, clock, lock_for(engine))
-    jobs.deliver()
-    assert server.received == []  # not due yet
     clock.advance(minutes=2)
     jobs.deliver()
     assert [m.recipient for m in server.received] == ["reader@example.net"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import syndicate.db
+import syndicate.store.tables
 
 revision = "0001"
 down_revision = None
@@ -36,10 +36,10 @@ def upgrade() -> None:
         sa.Column("image_credit", sa.Text(), nullable=True),
         sa.Column("byline", sa.Text(), nullable=True),
         sa.Column("language", sa.String(length=16), nullable=True),
-        sa.Column("published_at", syndicate.db.UTCDateTime(), nullable=True),
-        sa.Column("updated_at", syndicate.db.UTCDateTime(), nullable=False),
-        sa.Column("first_seen_at", syndicate.db.UTCDateTime(), nullable=False),
-        sa.Column("changed_at", syndicate.db.UTCDateTime(), nullable=False),
+        sa.Column("published_at", syndicate.store.tables.UTCDateTime(), nullable=True),
+        sa.Column("updated_at", syndicate.store.tables.UTCDateTime(), nullable=False),
+        sa.Column("first_seen_at", syndicate.store.tables.UTCDateTime(), nullable=False),
+        sa.Column("changed_at", syndicate.store.tables.UTCDateTime(), nullable=False),
         sa.Column("withdrawn", sa.Boolean(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_articles")),
@@ -53,15 +53,15 @@ def upgrade() -> None:
         "feed_state",
         sa.Column("section", sa.String(length=64), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("built_at", syndicate.db.UTCDateTime(), nullable=False),
-        sa.Column("newest_at", syndicate.db.UTCDateTime(), nullable=True),
+        sa.Column("built_at", syndicate.store.tables.UTCDateTime(), nullable=False),
+        sa.Column("newest_at", syndicate.store.tables.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("section", name=op.f("pk_feed_state")),
     )
     op.create_table(
         "service_state",
         sa.Column("key", sa.String(length=128), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
-        sa.Column("updated_at", syndicate.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", syndicate.store.tables.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_service_state")),
     )
     op.create_table(
@@ -74,9 +74,9 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=16), nullable=False),
         sa.Column("digest_time", sa.String(length=5), nullable=False),
         sa.Column("hard_bounces", sa.Integer(), nullable=False),
-        sa.Column("created_at", syndicate.db.UTCDateTime(), nullable=False),
-        sa.Column("confirmed_at", syndicate.db.UTCDateTime(), nullable=True),
-        sa.Column("unsubscribed_at", syndicate.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", syndicate.store.tables.UTCDateTime(), nullable=False),
+        sa.Column("confirmed_at", syndicate.store.tables.UTCDateTime(), nullable=True),
+        sa.Column("unsubscribed_at", syndicate.store.tables.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscribers")),
         sa.UniqueConstraint("email", name=op.f("uq_subscribers_email")),
     )
@@ -108,19 +108,19 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subscriber_id", sa.Integer(), nullable=False),
         sa.Column("edition_date", sa.Date(), nullable=False),
-        sa.Column("window_start", syndicate.db.UTCDateTime(), nullable=False),
-        sa.Column("window_end", syndicate.db.UTCDateTime(), nullable=False),
+        sa.Column("window_start", syndicate.store.tables.UTCDateTime(), nullable=False),
+        sa.Column("window_end", syndicate.store.tables.UTCDateTime(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("article_count", sa.Integer(), nullable=False),
         sa.Column("recipient", sa.String(length=320), nullable=False),
         sa.Column("message_id", sa.String(length=255), nullable=False),
         sa.Column("message", sa.LargeBinary(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", syndicate.db.UTCDateTime(), nullable=True),
-        sa.Column("lease_until", syndicate.db.UTCDateTime(), nullable=True),
+        sa.Column("next_attempt_at", syndicate.store.tables.UTCDateTime(), nullable=True),
+        sa.Column("lease_until", syndicate.store.tables.UTCDateTime(), nullable=True),
         sa.Column("last_reply", sa.Text(), nullable=True),
-        sa.Column("created_at", syndicate.db.UTCDateTime(), nullable=False),
-        sa.Column("sent_at", syndicate.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", syndicate.store.tables.UTCDateTime(), nullable=False),
+        sa.Column("sent_at", syndicate.store.tables.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["subscriber_id"],
             ["subscribers.id"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import syndicate.db
+import syndicate.store.tables
 
 revision = "0004slots"
 down_revision = "0003"
@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("edition_date", sa.Date(), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("digest_time", sa.String(length=5), nullable=False),
-        sa.Column("done_at", syndicate.db.UTCDateTime(), nullable=False),
+        sa.Column("done_at", syndicate.store.tables.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint(
             "edition_date", "timezone", "digest_time", name=op.f("pk_digest_slots")
         ),

@@ -1,0 +1,236 @@
+"""The outbox: one table for every message the service sends (digests, confirmations, ...).
+
+Each row has a ``kind`` and a ``key`` unique within that kind (a digest is
+subscriber/edition date, a confirmation subscriber/request number), so a
+second enqueue of the same message is a no-op even when two processes race:
+rows go in with "on conflict do nothing", never checked first.
+
+Claiming, leasing and recording are ``syndicate.store.queue``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Connection,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
+
+from syndicate.store.queue import UNFINISHED, WAITING, claimable
+from syndicate.store.tables import outbox, subscribers
+from syndicate.store.upsert import insert_ignoring_conflicts
+
+
+def digest_key(subscriber_id: int, edition_date: date) -> str:
+    return f"{subscriber_id}/{edition_date.isoformat()}"
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A row to enqueue. ``message`` None on a queued row: rendered before it is sent."""
+
+    kind: str
+    key: str
+    subscriber_id: int
+    recipient: str
+    created_at: datetime
+    state: str = "queued"  # or "skipped": recorded, nothing to send
+    message_id: str = ""
+    message: bytes | None = None
+    next_attempt_at: datetime | None = None
+    edition_date: date | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    article_count: int = 0
+
+
+_COLUMNS = tuple(f.name for f in fields(NewMessage))
+
+
+def enqueue(conn: Connection, rows: Sequence[NewMessage]) -> list[str]:
+    """Insert the rows not enqueued before; returns the states of those inserted."""
+    if not rows:
+        return []
+    values = [{name: getattr(row, name) for name in _COLUMNS} | {"attempts": 0} for row in rows]
+    inserted = insert_ignoring_conflicts(
+        conn, outbox, values, index_elements=["kind", "key"], returning=(outbox.c.state,)
+    )
+    return [state for (state,) in inserted]
+
+
+# -- digests -------------------------------------------------------------------------
+
+
+def editions_of(conn: Connection, subscriber_ids: Sequence[int]) -> set[tuple[int, date]]:
+    """(subscriber, edition date) of every digest these subscribers have."""
+    query = select(outbox.c.subscriber_id, outbox.c.edition_date).where(
+        outbox.c.subscriber_id.in_(subscriber_ids), outbox.c.edition_date.is_not(None)
+    )
+    return {(sid, day) for sid, day in conn.execute(query)}
+
+
+def previous_cutoffs(
+    conn: Connection, subscriber_ids: Sequence[int], before: date | None = None
+) -> dict[int, datetime]:
+    """Where each subscriber's last recorded edition ended (optionally, of those before a date)."""
+    # Only digests have a window: the (subscriber_id, window_end) index answers alone.
+    query = select(outbox.c.subscriber_id, func.max(outbox.c.window_end)).where(
+        outbox.c.subscriber_id.in_(subscriber_ids)
+    )
+    if before is not None:
+        query = query.where(outbox.c.edition_date < before)
+    return dict(conn.execute(query.group_by(outbox.c.subscriber_id)).all())
+
+
+# -- confirmations -------------------------------------------------------------------
+
+
+def enqueue_confirmation(
+    conn: Connection, subscriber_id: int, recipient: str, now: datetime
+) -> None:
+    """Owe this subscriber a confirmation email (rendered before it is sent).
+
+    An earlier request's email still waiting is dropped: one link is enough.
+    """
+    mine = (outbox.c.kind == "confirmation") & (outbox.c.subscriber_id == subscriber_id)
+    conn.execute(
+        update(outbox)
+        .where(mine, outbox.c.state.in_(WAITING))
+        .values(state="skipped", last_reply="skipped: a newer request replaced it")
+    )
+    made = conn.execute(select(func.count()).select_from(outbox).where(mine)).scalar_one()
+    enqueue(
+        conn,
+        [
+            NewMessage(
+                kind="confirmation",
+                key=f"{subscriber_id}/{made + 1}",
+                subscriber_id=subscriber_id,
+                recipient=recipient,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        ],
+    )
+
+
+def store_message(conn: Connection, row_id: int, message_id: str, message: bytes) -> None:
+    """Attach the rendered message to a row that has none yet."""
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == row_id, outbox.c.message.is_(None))
+        .values(message_id=message_id, message=message)
+    )
+
+
+def waiting_ids(
+    conn: Connection, kind: str, subscriber_ids: Sequence[int] | None = None
+) -> list[int]:
+    """The unsent rows of ``kind`` (of these subscribers, or of all)."""
+    query = select(outbox.c.id).where(outbox.c.kind == kind, outbox.c.state.in_(UNFINISHED))
+    if subscriber_ids is not None:
+        if not subscriber_ids:
+            return []
+        query = query.where(outbox.c.subscriber_id.in_(list(subscriber_ids)))
+    return list(conn.execute(query.order_by(outbox.c.id)).scalars())
+
+
+# -- reports -------------------------------------------------------------------------
+
+
+def counts(conn: Connection) -> list[tuple[str, str, int]]:
+    """(kind, state, rows) for every kind and state present."""
+    query = select(outbox.c.kind, outbox.c.state, func.count()).group_by(
+        outbox.c.kind, outbox.c.state
+    )
+    return [(kind, state, n) for kind, state, n in conn.execute(query)]
+
+
+def digest_counts_by_edition(conn: Connection) -> list[tuple[date, str, int]]:
+    """(edition date, state, rows) of the digests, newest edition first."""
+    query = (
+        select(outbox.c.edition_date, outbox.c.state, func.count())
+        .where(outbox.c.kind == "digest")
+        .group_by(outbox.c.edition_date, outbox.c.state)
+        .order_by(outbox.c.edition_date.desc())
+    )
+    return [(day, state, n) for day, state, n in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str
+    edition_date: date | None
+    recipient: str
+    reply: str | None
+
+
+def recent_failures(conn: Connection, limit: int) -> list[Failure]:
+    """The newest rows that failed or wait for another try."""
+    query = (
+        select(outbox.c.kind, outbox.c.edition_date, outbox.c.recipient, outbox.c.last_reply)
+        .where(outbox.c.state.in_(["failed", "retry"]))
+        .order_by(outbox.c.id.desc())
+        .limit(limit)
+    )
+    return [Failure(*row) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class Owed:
+    due: int  # could be sent now
+    waiting: int  # to be tried again later
+    next_at: datetime | None
+
+
+def owed(conn: Connection, kind: str, now: datetime, receives: str) -> Owed:
+    """Unsent rows of ``kind`` whose subscriber is still ``receives``."""
+    row = conn.execute(
+        select(
+            func.count().filter(claimable(now)),
+            func.count(),
+            func.min(outbox.c.next_attempt_at).filter(outbox.c.next_attempt_at > now),
+        )
+        .join(subscribers, subscribers.c.id == outbox.c.subscriber_id)
+        .where(
+            outbox.c.kind == kind,
+            outbox.c.state.in_(UNFINISHED),
+            subscribers.c.status == receives,
+        )
+    ).one()
+    due, total, next_at = row
+    return Owed(due, total - due, next_at)
+
+
+# -- who is owed an edition ------------------------------------------------------------
+
+
+def without_edition(
+    conn: Connection, edition_date: date, groups: Mapping[str, Sequence[str]]
+) -> list[int]:
+    """Active subscribers of these {timezone: [digest_time, ...]} groups with no digest
+    for ``edition_date``, in id order."""
+    in_groups = or_(
+        *(
+            and_(subscribers.c.timezone == tz, subscribers.c.digest_time.in_(list(times)))
+            for tz, times in groups.items()
+        )
+    )
+    # Only digests have an edition date: the (subscriber_id, edition_date) index answers alone.
+    has_row = exists().where(
+        outbox.c.subscriber_id == subscribers.c.id, outbox.c.edition_date == edition_date
+    )
+    query = (
+        select(subscribers.c.id)
+        .where(subscribers.c.status == "active", in_groups, ~has_row)
+        .order_by(subscribers.c.id)
+    )
+    return list(conn.execute(query).scalars())

@@ -1,0 +1,319 @@
+"""The outbox as a work queue, the same for every kind of message.
+
+Due rows are claimed under a lease and what happened to each is recorded in
+short transactions. A row is ``sending`` only while a worker holds its lease;
+if that worker dies, the lease runs out (or, on the same host, the dead
+process is noticed) and another worker sends the very same bytes, hence the
+same ``Message-ID``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, and_, bindparam, case, func, or_, select, true, update
+
+from syndicate.store.tables import outbox, subscribers
+from syndicate.subscribers.lifecycle import Actor, sources
+
+WAITING = ("queued", "retry")
+UNFINISHED = ("queued", "retry", "sending")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    subscriber_id: int
+    edition_date: date | None
+    recipient: str
+    message_id: str
+    message: bytes | None
+    attempts: int  # counting the one about to be made
+
+
+def claimable(now: datetime) -> Any:
+    """The rows that may be claimed at ``now``: waiting and due, or left by a dead lease."""
+    waiting = and_(
+        outbox.c.state.in_(WAITING),
+        or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
+    )
+    abandoned = and_(outbox.c.state == "sending", outbox.c.lease_until <= now)
+    return or_(waiting, abandoned)
+
+
+def claim(
+    engine: Engine,
+    now: datetime,
+    limit: int,
+    lease_seconds: float,
+    owner: str,
+    receives: Mapping[str, str],
+    due_by: datetime | None = None,
+    only: Collection[int] | None = None,
+) -> tuple[list[Claimed], int]:
+    """Take up to ``limit`` due rows for this worker. Returns (rows to send, rows skipped).
+
+    ``receives`` names the one subscriber status each kind is sent to; a row whose
+    subscriber is in another is marked skipped here, so an unsubscribe between
+    enqueue and send always wins. ``due_by`` (default ``now``) lets a one-pass run
+    ignore retries that fall due while it is running; ``only`` limits it to those rows.
+    """
+    stmt = (
+        select(
+            outbox.c.id,
+            outbox.c.kind,
+            outbox.c.subscriber_id,
+            outbox.c.edition_date,
+            outbox.c.recipient,
+            outbox.c.message_id,
+            outbox.c.message,
+            outbox.c.attempts,
+            subscribers.c.status,
+        )
+        .join(subscribers, subscribers.c.id == outbox.c.subscriber_id)
+        .where(claimable(due_by or now))
+        .limit(limit)
+    )
+    if only is not None:
+        if not only:
+            return [], 0
+        stmt = stmt.where(outbox.c.id.in_(sorted(only)))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=outbox, skip_locked=True)
+        rows = conn.execute(stmt).all()
+        gone: dict[str, list[int]] = {}
+        live = []
+        for row in rows:
+            if row.status == receives.get(row.kind):
+                live.append(row)
+            else:
+                gone.setdefault(row.status, []).append(row.id)
+        for status, ids in gone.items():
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(ids))
+                .values(
+                    state="skipped",
+                    lease_until=None,
+                    claimed_by=None,
+                    last_reply=f"skipped: subscriber is {status}",
+                )
+            )
+        if live:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([row.id for row in live]))
+                .values(
+                    state="sending",
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    claimed_by=owner,
+                    attempts=outbox.c.attempts + 1,
+                )
+            )
+    claimed = [
+        Claimed(
+            id=row.id,
+            kind=row.kind,
+            subscriber_id=row.subscriber_id,
+            edition_date=row.edition_date,
+            recipient=row.recipient,
+            message_id=row.message_id,
+            message=row.message,
+            attempts=row.attempts + 1,
+        )
+        for row in live
+    ]
+    return claimed, sum(len(ids) for ids in gone.values())
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reclaim_dead(
+    engine: Engine, now: datetime, owner: str, running_here: Collection[str] = ()
+) -> int:
+    """End the leases of earlier runs on this host whose process is gone; returns rows freed.
+
+    ``owner`` is host:pid:run; ``running_here`` the tags of the other runs of this
+    process still going (a web request sending a confirmation while the deliver
+    step runs). Without this a restart after ``kill -9`` would wait for the lease.
+    """
+    host, pid, _run = owner.split(":")
+    with engine.begin() as conn:
+        holders = conn.execute(
+            select(outbox.c.claimed_by)
+            .where(outbox.c.state == "sending", outbox.c.claimed_by.like(f"{host}:%"))
+            .distinct()
+        ).scalars()
+        dead = []
+        for holder in holders:
+            parts = (holder or "").split(":")
+            if len(parts) != 3 or holder == owner or not parts[1].isdigit():
+                continue
+            if holder in running_here:
+                continue
+            # Our own pid with another run tag is an earlier run of this process: it is over.
+            if parts[1] == pid or not _process_alive(int(parts[1])):
+                dead.append(holder)
+        if not dead:
+            return 0
+        result = conn.execute(
+            update(outbox)
+            .where(outbox.c.state == "sending", outbox.c.claimed_by.in_(dead))
+            .values(lease_until=now)
+        )
+        return result.rowcount or 0
+
+
+def release(engine: Engine, row_ids: Sequence[int], owner: str) -> None:
+    """Hand back claimed rows that were never tried (graceful stop)."""
+    if not row_ids:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.id.in_(list(row_ids)),
+                outbox.c.state == "sending",
+                outbox.c.claimed_by == owner,
+            )
+            .values(
+                state=case((outbox.c.attempts <= 1, "queued"), else_="retry"),
+                attempts=outbox.c.attempts - 1,
+                lease_until=None,
+                claimed_by=None,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """What to write for one claimed row, as delivery decided it."""
+
+    row_id: int
+    subscriber_id: int
+    state: Literal["sent", "retry", "failed"]
+    reply: str
+    next_attempt_at: datetime | None = None
+    hard_bounce: bool = False
+
+
+def record(
+    engine: Engine, results: Iterable[Result], now: datetime, owner: str, bounce_limit: int
+) -> None:
+    """Write the results in one transaction.
+
+    A hard bounce counts against the subscriber; at ``bounce_limit`` they become
+    ``bounced`` where the lifecycle lets delivery move them.
+    """
+    sent: list[dict[str, object]] = []
+    bounces: list[int] = []
+    ours = and_(outbox.c.state == "sending", outbox.c.claimed_by == owner)
+    with engine.begin() as conn:
+        for result in results:
+            if result.state == "sent":
+                # Unconditional: the server accepted it, whoever holds the lease now.
+                sent.append({"row_id": result.row_id, "reply": result.reply[:1000]})
+                continue
+            values: dict[str, object] = {
+                "state": result.state,
+                "last_reply": result.reply[:1000],
+                "lease_until": None,
+                "claimed_by": None,
+            }
+            if result.state == "retry":
+                values["next_attempt_at"] = result.next_attempt_at
+            conn.execute(update(outbox).where(outbox.c.id == result.row_id, ours).values(**values))
+            if result.hard_bounce:
+                bounces.append(result.subscriber_id)
+        if bounces:
+            _count_hard_bounces(conn, bounces, bounce_limit)
+        if sent:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == bindparam("row_id"))
+                .values(
+                    state="sent",
+                    sent_at=now,
+                    last_reply=bindparam("reply"),
+                    lease_until=None,
+                    claimed_by=None,
+                    # Delivered: the bytes are not needed again (Message-ID, recipient and
+                    # window stay), and a 30 KB copy per subscriber per day adds up.
+                    message=None,
+                ),
+                sent,
+            )
+
+
+def _count_hard_bounces(conn: Connection, ids: Sequence[int], limit: int) -> None:
+    """One more hard bounce for each of ``ids`` (a list, a subscriber may repeat); those at
+    ``limit`` or past it become ``bounced`` where the lifecycle lets delivery move them."""
+    allowed_from = sources("bounced", Actor.SYSTEM)
+    for subscriber_id in ids:
+        conn.execute(
+            update(subscribers)
+            .where(subscribers.c.id == subscriber_id)
+            .values(hard_bounces=subscribers.c.hard_bounces + 1)
+        )
+    if not ids or not allowed_from:
+        return
+    conn.execute(
+        update(subscribers)
+        .where(
+            subscribers.c.id.in_(sorted(set(ids))),
+            subscribers.c.status.in_(sorted(allowed_from)),
+            subscribers.c.hard_bounces >= limit,
+        )
+        .values(status="bounced")
+    )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    due: int  # could be claimed now
+    unfinished: int  # queued, retrying or sending, due or not
+    sending: int  # of which held by a worker right now
+    next_at: datetime | None  # earliest moment a not-yet-due row becomes due
+
+
+def backlog(engine: Engine, now: datetime, kind: str | None = None) -> Backlog:
+    """How much is left to send (of one kind, or of all)."""
+    of_kind: Any = outbox.c.kind == kind if kind is not None else true()
+    with engine.connect() as conn:
+        due = conn.execute(
+            select(func.count()).select_from(outbox).where(claimable(now), of_kind)
+        ).scalar_one()
+        unfinished = conn.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.state.in_(UNFINISHED), of_kind)
+        ).scalar_one()
+        sending = conn.execute(
+            select(func.count())
+            .select_from(outbox)
+            .where(outbox.c.state == "sending", outbox.c.lease_until > now, of_kind)
+        ).scalar_one()
+        next_retry = conn.execute(
+            select(func.min(outbox.c.next_attempt_at)).where(
+                outbox.c.state.in_(WAITING), outbox.c.next_attempt_at > now, of_kind
+            )
+        ).scalar_one()
+        next_lease = conn.execute(
+            select(func.min(outbox.c.lease_until)).where(
+                outbox.c.state == "sending", outbox.c.lease_until > now, of_kind
+            )
+        ).scalar_one()
+    candidates = [moment for moment in (next_retry, next_lease) if moment is not None]
+    return Backlog(due, unfinished, sending, min(candidates) if candidates else None)

@@ -1,0 +1,31 @@
+"""A subscriber as the rest of the code sees it: plain data, no storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    id: int
+    email: str
+    status: str
+    sections: tuple[str, ...]  # empty means every section
+    timezone: str
+    language: str
+    digest_time: str
+    created_at: datetime | None = None
+
+    def reads(self, slug: str) -> bool:
+        return not self.sections or slug in self.sections
+
+
+@dataclass(frozen=True)
+class SubscriberInput:
+    email: str
+    sections: tuple[str, ...]
+    timezone: str
+    language: str
+    digest_time: str
+    status: str = "active"
