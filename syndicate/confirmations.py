@@ -17,7 +17,13 @@ from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.delivery.outbox import backoff
 from syndicate.subscribers import Subscriber
-from syndicate.transport import DeliveryError, Envelope, Sender, TemporaryFailure
+from syndicate.transport import (
+    DeliveryError,
+    Envelope,
+    PermanentFailure,
+    Sender,
+    TemporaryFailure,
+)
 
 log = logging.getLogger(__name__)
 CONFIRM_VALID = timedelta(days=7)
@@ -79,14 +85,23 @@ async def send_confirmations(
     try:
         for person in people:
             now = clock.now()
+            tries = claimed[person.id] + 1
             try:
                 body = message(settings, person, confirm_url(settings, person.id, now), now)
-                await out.send(Envelope(_bare(settings.digest.from_), person.email, body))
-            except DeliveryError as exc:
-                _record_failure(engine, settings, person, claimed[person.id] + 1, exc, now, rng)
+            except Exception as exc:  # the same bytes would fail again: give up on this one only
+                log.debug("confirmation to %s not built", mask(person.email), exc_info=True)
+                refused = PermanentFailure(f"cannot build the message: {_why(exc)}", bounce=False)
+                _record_failure(engine, settings, person, tries, refused, now, rng)
                 continue
-            except Exception:  # a bug must not block the others; the lease brings it back
+            try:
+                await out.send(Envelope(settings.digest.from_address, person.email, body))
+            except DeliveryError as exc:
+                _record_failure(engine, settings, person, tries, exc, now, rng)
+                continue
+            except Exception as exc:  # a sender bug must not block the others, nor loop forever
                 log.exception("confirmation to %s failed", mask(person.email))
+                unexpected = TemporaryFailure(f"unexpected {_why(exc)}")
+                _record_failure(engine, settings, person, tries, unexpected, now, rng)
                 continue
             with engine.begin() as conn:
                 conn.execute(
@@ -174,7 +189,5 @@ def _record_failure(
         )
 
 
-def _bare(address: str) -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(address)[1] or address
+def _why(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__

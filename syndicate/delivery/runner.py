@@ -17,7 +17,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import parseaddr
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -143,7 +142,7 @@ class _Run:
         self.in_flight = 0
         self.lanes = self.delivery.connections
         self.capacity = self._capacity()
-        self.from_address = parseaddr(settings.digest.from_)[1]
+        self.from_address = settings.digest.from_address
         self.recorder = _Recorder(self._write)
         self._last_progress = 0.0
         self._lane_tasks: list[asyncio.Task[None]] = []

@@ -20,6 +20,7 @@ import css_inline
 from markupsafe import Markup
 
 from syndicate import text, tokens
+from syndicate.addresses import smtp_form
 from syndicate.articles import Article
 from syndicate.config import Settings
 from syndicate.digest import mime
@@ -105,8 +106,7 @@ def inline_css(page: str) -> str:
 
 
 def _domain(settings: Settings) -> str:
-    _, addr = mime.split_from(settings.digest.from_)
-    return addr.rpartition("@")[2].lower() or "localhost"
+    return smtp_form(settings.digest.from_address).rpartition("@")[2]
 
 
 class DigestRenderer:
@@ -122,10 +122,11 @@ class DigestRenderer:
         self.secret = settings.secret.get_secret_value()
         self.public_url = settings.public_url
         self.domain = _domain(settings)
-        name, addr = mime.split_from(settings.digest.from_)
-        self.from_header = mime.header("From", mime.address(name, addr))
-        list_name = mime.phrase(f"{settings.site.title} digest")
-        self.list_id = f"List-Id: {list_name} <digest.{self.domain}>\r\n".encode("ascii")
+        digest = settings.digest
+        self.from_header = mime.mailbox("From", digest.from_name, smtp_form(digest.from_address))
+        self.list_id = mime.list_id(f"{settings.site.title} digest", f"digest.{self.domain}")
+        mailto = digest.unsubscribe_mailto.removeprefix("mailto:")
+        self.mailto = f"mailto:{smtp_form(mailto)}" if mailto else ""
         self.dkim_key = dkim_key
         self._fragments: dict[tuple[Any, ...], Fragment] = {}
         self._prepared: dict[tuple[Any, ...], _Prepared] = {}
@@ -261,14 +262,13 @@ class DigestRenderer:
         escaped = {k: html.escape(v) for k, v in values.items()}
         message_id = f"<{edition.edition_date:%Y%m%d}.{subscriber.id}.digest@{self.domain}>"
         unsubscribe_field = f"<{values['unsubscribe_url']}>"
-        mailto = self.settings.digest.unsubscribe_mailto.removeprefix("mailto:")
-        if mailto:
+        if self.mailto:
             unsubscribe_field += (
-                f",\r\n <mailto:{mailto}?subject={quote('unsubscribe ' + unsubscribe)}>"
+                f",\r\n <{self.mailto}?subject={quote('unsubscribe ' + unsubscribe)}>"
             )
         headers = [
             self.from_header,
-            b"To: " + mime.address("", subscriber.email).encode("utf-8") + mime.CRLF,
+            mime.recipient(smtp_form(subscriber.email)),
             prepared.subject_header,
             self._date_header(edition.window_end),
             f"Message-ID: {message_id}\r\n".encode("ascii"),
@@ -369,7 +369,7 @@ def build_confirmation_message(
     stamp = int(now.timestamp())
     headers = [
         renderer.from_header,
-        b"To: " + mime.address("", subscriber.email).encode("utf-8") + mime.CRLF,
+        mime.recipient(smtp_form(subscriber.email)),
         mime.header("Subject", text.plain(t["confirm_subject"].format(site=site))),
         f"Date: {format_datetime(now)}\r\n".encode("ascii"),
         f"Message-ID: <{stamp}.{subscriber.id}.confirm@{renderer.domain}>\r\n".encode("ascii"),
