@@ -53,10 +53,10 @@ def _check_one_line(value: str) -> str:
     """A value that ends up in a mail header or a protocol line: one line, nothing hidden."""
     found = _control_characters(value)
     if found:
-        names = ", ".join(f"U+{ord(c):04X}" for c in found)
+        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '')}".rstrip() for c in found)
         raise ValueError(
-            f"{value!r} holds the control character {names}; write it on one line "
-            "without control characters"
+            f"{value!r} holds the control character {names}; remove it "
+            "(a header value is one line of visible text)"
         )
     return value
 

@@ -106,24 +106,42 @@ def _fold(name: str, pieces: Sequence[str]) -> bytes:
 
 
 def phrase_words(display: str) -> list[str]:
-    """A display name as the words of an RFC 5322 phrase.
+    """A display name as the words of an RFC 5322 phrase, so it can never spill into
+    the address next to it. Runs of spaces count as one.
 
-    Plain words stay atoms; ASCII with specials (``:``, ``,``, ``.``, quotes)
-    becomes one quoted string; anything else becomes RFC 2047 encoded words, so
-    the name can never spill into the address next to it. Runs of spaces count as one.
+    Plain words stay atoms. ASCII with specials (``:``, ``,``, ``.``) becomes one
+    quoted string. Otherwise each run of words that are not atoms becomes RFC
+    2047 encoded words, the spaces inside the run encoded with it (as the stdlib
+    folder does); a name with quotes or backslashes is encoded too, which every
+    reader decodes the same way, where quoted-pair handling varies.
     """
     collapsed = " ".join(display.split())
     if not collapsed:
         return []
     _one_line("display name", collapsed)
-    if not _safe_ascii(collapsed):
-        return _encoded_words(collapsed)
     words = collapsed.split(" ")
-    if all(_ATEXT.issuperset(word) for word in words):
+    if all(_is_atom(word) for word in words):
         return words
-    quoted = '"' + collapsed.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    # Folding white space may stand inside a quoted string: break it at its spaces.
-    return quoted.split(" ")
+    if _safe_ascii(collapsed) and '"' not in collapsed and "\\" not in collapsed:
+        # Folding white space may stand inside a quoted string: break it at its spaces.
+        return f'"{collapsed}"'.split(" ")
+    pieces: list[str] = []
+    run: list[str] = []
+    for word in words:
+        if _is_atom(word):
+            if run:
+                pieces.extend(_encoded_words(" ".join(run)))
+                run = []
+            pieces.append(word)
+        else:
+            run.append(word)
+    if run:
+        pieces.extend(_encoded_words(" ".join(run)))
+    return pieces
+
+
+def _is_atom(word: str) -> bool:
+    return bool(word) and _ATEXT.issuperset(word) and "=?" not in word
 
 
 def mailbox(name: str, display: str, addr_spec: str) -> bytes:

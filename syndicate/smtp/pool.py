@@ -15,7 +15,7 @@ import socket
 from typing import TYPE_CHECKING
 
 import aiosmtplib
-from aiosmtplib import SMTPException, SMTPResponseException
+from aiosmtplib import SMTPException, SMTPHeloError, SMTPResponseException
 
 from syndicate.addresses import BadAddress, smtp_form
 from syndicate.smtp.bucket import TokenBucket
@@ -54,6 +54,12 @@ class _Connection:
         )
         try:
             await client.connect()
+            if client.is_ehlo_or_helo_needed:
+                # Extensions (SMTPUTF8, SIZE) are known only once EHLO is answered.
+                try:
+                    await client.ehlo()
+                except SMTPHeloError:
+                    await client.helo()
         except SMTPResponseException as exc:
             client.close()
             raise classify(CONNECT, exc.code, exc.message) from None
