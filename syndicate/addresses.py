@@ -25,7 +25,11 @@ LOCAL_PART_OCTETS = 64
 
 
 class BadAddress(InputError):
-    pass
+    """``reason`` is the message without the address, for logs that mask addresses."""
+
+    def __init__(self, message: str, hint: str = "", reason: str = "") -> None:
+        super().__init__(message, hint)
+        self.reason = reason or message
 
 
 def normalise_address(value: str) -> str:
@@ -102,13 +106,10 @@ def _validated(address: str) -> email_validator.ValidatedEmail:
     except email_validator.EmailNotValidError as exc:
         reason = str(exc).rstrip(".")
         reason = reason[:1].lower() + reason[1:]
-        raise BadAddress(f"email {address[:80]!r}: {reason}", hint=_HINT) from None
+        raise BadAddress(f"email {address[:80]!r}: {reason}", _HINT, reason) from None
     if len(result.local_part.encode("utf-8")) > LOCAL_PART_OCTETS:
-        raise BadAddress(
-            f"email {address[:80]!r}: the part before @ is longer than "
-            f"{LOCAL_PART_OCTETS} bytes (RFC 5321)",
-            hint=_HINT,
-        )
+        reason = f"the part before @ is longer than {LOCAL_PART_OCTETS} bytes (RFC 5321)"
+        raise BadAddress(f"email {address[:80]!r}: {reason}", _HINT, reason)
     return result
 
 

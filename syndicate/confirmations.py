@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, select, update
 
 from syndicate import db, metrics, subscribers, tokens, transport
-from syndicate.addresses import mask
+from syndicate.addresses import BadAddress, mask
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.delivery.outbox import backoff
@@ -90,7 +90,8 @@ async def send_confirmations(
                 body = message(settings, person, confirm_url(settings, person.id, now), now)
             except Exception as exc:  # the same bytes would fail again: give up on this one only
                 log.debug("confirmation to %s not built", mask(person.email), exc_info=True)
-                refused = PermanentFailure(f"cannot build the message: {_why(exc)}", bounce=False)
+                why = f"address refused: {exc.reason}" if isinstance(exc, BadAddress) else _why(exc)
+                refused = PermanentFailure(f"cannot build the message: {why}", bounce=False)
                 _record_failure(engine, settings, person, tries, refused, now, rng)
                 continue
             try:

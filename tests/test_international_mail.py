@@ -23,6 +23,7 @@ from syndicate.ingest import upsert
 from tests.cli import ROOT, syndicate
 from tests.conftest import article_json
 from tests.delivery_helpers import delivery_config, outbox_states, ready_engine, run
+from tests.outbox_rows import add_subscribers, enqueue
 from tests.smtp_server import SmtpServer
 
 ISSUE_CSV = (
@@ -166,7 +167,8 @@ def test_a_stored_address_that_cannot_be_sent_fails_alone_at_enqueue(tmp_path, c
         assert (report.queued, report.failed) == (2, 1)
         assert "1 failed" in report.summary()
         reason = failures(engine)["victim@exam\u200bple.org"]
-        assert "ZERO WIDTH SPACE" in reason
+        assert "address refused" in reason and "ZERO WIDTH SPACE" in reason
+        assert "victim" not in reason  # logs and status mask addresses; so does the reason
         with engine.connect() as conn:
             window = conn.execute(
                 select(outbox.c.window_start, outbox.c.window_end).where(outbox.c.state == "failed")
@@ -261,4 +263,23 @@ def test_a_confirmation_that_cannot_be_built_is_not_claimed_again(tmp_path, cloc
         assert send(settings, engine, clock) == 0
         assert [item.recipient for item in server.received] == ["good@example.org"]
         assert confirmation_state(engine, good) == (None, 1)
+        engine.dispose()
+
+
+def test_a_queued_row_to_an_address_that_cannot_go_fails_alone_at_send(tmp_path, clock):
+    with SmtpServer(smtputf8=True) as server:
+        settings = delivery_config(tmp_path, server.port)
+        engine = ready_engine(settings)
+        people = add_subscribers(engine, clock.now(), 3)
+        people += add_subscribers(engine, clock.now(), 1, domain="exam\u00adple.net", start=9)
+        people += add_subscribers(engine, clock.now(), 2, start=20)
+        enqueue(engine, clock.now(), people)
+        report = run(engine, settings, clock, until_empty=True)
+        assert (report.sent, report.failed, report.retrying) == (5, 1, 0)
+        reason = failures(engine)["reader9@exam\u00adple.net"]
+        assert reason.startswith("RCPT: address refused:") and "SOFT HYPHEN" in reason
+        with engine.connect() as conn:
+            bounces = conn.execute(select(subscribers_table.c.hard_bounces)).scalars().all()
+        assert set(bounces) == {0}  # our refusal, not the recipient's server: no bounce
+        assert len(server.received) == 5
         engine.dispose()

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, and_, func, select
 
 from syndicate import metrics
-from syndicate.addresses import mask
+from syndicate.addresses import BadAddress, mask
 from syndicate.articles import Article
 from syndicate.clock import Clock
 from syndicate.config import Settings
@@ -254,6 +254,10 @@ def _row(
             subscriber, pool.after(start), previous, now, renderer.settings, day
         )
         return outbox_row(edition, subscriber, renderer, now)
+    except BadAddress as exc:
+        reason = f"cannot build the message: address refused: {exc.reason}"
+        log.warning("edition %s for %s: %s", day, mask(subscriber.email), reason)
+        return failed_row(subscriber, day, start, now, reason)
     except Exception as exc:  # this subscriber's message only; the batch goes on
         reason = f"cannot build the message: {exc.__class__.__name__}: {exc}"
         log.warning("edition %s for %s: %s", day, mask(subscriber.email), reason)

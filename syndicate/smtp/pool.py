@@ -99,7 +99,7 @@ class _Connection:
         try:  # domains as A-labels: only a non-ASCII local part needs SMTPUTF8
             sender, recipient = smtp_form(envelope.sender), smtp_form(envelope.recipient)
         except BadAddress as exc:
-            raise PermanentFailure(f"{RCPT}: {exc}", bounce=False) from None
+            raise PermanentFailure(f"{RCPT}: address refused: {exc.reason}", bounce=False) from None
         options: list[str] = []
         encoding = "ascii"
         if not (sender.isascii() and recipient.isascii()):
