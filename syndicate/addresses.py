@@ -15,10 +15,12 @@ needs SMTPUTF8.
 from __future__ import annotations
 
 from functools import lru_cache
-
-import email_validator
+from typing import TYPE_CHECKING
 
 from syndicate.errors import InputError
+
+if TYPE_CHECKING:
+    from email_validator import ValidatedEmail
 
 _HINT = "give an address like reader@example.com"
 LOCAL_PART_OCTETS = 64
@@ -62,8 +64,14 @@ def parse_mailbox(value: str) -> tuple[str, str]:
 
     The name is everything before the last ``<``, so ``News: Daily <a@b.org>`` keeps
     its colon (an RFC 5322 parser would read a group). A name in double quotes
-    loses the quotes. Raises BadAddress unless it is exactly one mailbox.
+    loses the quotes. Raises BadAddress unless it is exactly one valid mailbox.
     """
+    name, addr = split_mailbox(value)
+    return name, normalise_address(addr)
+
+
+def split_mailbox(value: str) -> tuple[str, str]:
+    """``parse_mailbox`` without checking the address: for a value config has checked."""
     text = value.strip()
     name, addr = "", text
     if text.endswith(">") and "<" in text:
@@ -75,7 +83,7 @@ def parse_mailbox(value: str) -> tuple[str, str]:
         raise BadAddress(
             f"{value!r} is not one mailbox", hint="write one address: 'Name <name@example.com>'"
         )
-    return name, normalise_address(addr)
+    return name, addr.strip()
 
 
 def _unquote(quoted: str) -> str:
@@ -91,7 +99,11 @@ def _unquote(quoted: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _validated(address: str) -> email_validator.ValidatedEmail:
+def _validated(address: str) -> ValidatedEmail:
+    # Imported on first use: delivery workers, which only send stored addresses,
+    # start without it.
+    import email_validator
+
     try:
         result = email_validator.validate_email(
             address,

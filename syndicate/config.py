@@ -17,7 +17,6 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import idna
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -75,6 +74,8 @@ def _check_domain(value: str) -> str:
     _check_one_line(value)
     if not value:
         return value
+    import idna
+
     try:
         ascii_name = idna.encode(value.strip().rstrip("."), uts46=True).decode("ascii")
     except idna.IDNAError as exc:
@@ -126,6 +127,8 @@ def _as_uri(value: str) -> str:
     everything else percent-encoded as UTF-8."""
     if value.isascii():
         return value
+    import idna  # its tables load only when a value needs them
+
     parts = urlsplit(value)
     host = parts.hostname or ""
     try:

@@ -22,7 +22,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from syndicate import metrics
-from syndicate.addresses import mask
+from syndicate.addresses import mask, split_mailbox
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.delivery import outbox
@@ -142,7 +142,9 @@ class _Run:
         self.in_flight = 0
         self.lanes = self.delivery.connections
         self.capacity = self._capacity()
-        self.from_address = settings.digest.from_address
+        # Checked when the config was loaded; normalising it again here would load
+        # email-validator into every worker process for nothing.
+        self.from_address = split_mailbox(settings.digest.from_)[1]
         self.recorder = _Recorder(self._write)
         self._last_progress = 0.0
         self._lane_tasks: list[asyncio.Task[None]] = []
