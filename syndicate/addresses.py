@@ -27,11 +27,10 @@ LOCAL_PART_OCTETS = 64
 
 
 class BadAddress(InputError):
-    """``reason`` is the message without the address, for logs that mask addresses."""
+    """``reason`` (from InputError) says what is wrong without the address, for logs
+    that mask addresses."""
 
-    def __init__(self, message: str, hint: str = "", reason: str = "") -> None:
-        super().__init__(message, hint)
-        self.reason = reason or message
+    field = "email"
 
 
 def normalise_address(value: str) -> str:
@@ -118,10 +117,10 @@ def _validated(address: str) -> ValidatedEmail:
     except email_validator.EmailNotValidError as exc:
         reason = str(exc).rstrip(".")
         reason = reason[:1].lower() + reason[1:]
-        raise BadAddress(f"email {address[:80]!r}: {reason}", _HINT, reason) from None
+        raise BadAddress(f"email {address[:80]!r}: {reason}", _HINT, reason=reason) from None
     if len(result.local_part.encode("utf-8")) > LOCAL_PART_OCTETS:
         reason = f"the part before @ is longer than {LOCAL_PART_OCTETS} bytes (RFC 5321)"
-        raise BadAddress(f"email {address[:80]!r}: {reason}", _HINT, reason)
+        raise BadAddress(f"email {address[:80]!r}: {reason}", _HINT, reason=reason)
     return result
 
 

@@ -193,6 +193,8 @@ def read_phrase(raw: bytes) -> str:
     word is checked here as mail clients read it.
     """
     value = raw.decode("ascii").split(":", 1)[1].replace("\r\n", "").strip()
+    if not value.endswith(">"):
+        return ""  # a bare address: no name
     phrase = value.rsplit(" <", 1)[0]
     if phrase.startswith('"'):
         return phrase[1:-1]

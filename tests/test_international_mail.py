@@ -20,6 +20,7 @@ from syndicate.db import outbox
 from syndicate.db import subscribers as subscribers_table
 from syndicate.digest.edition import enqueue_editions
 from syndicate.ingest import upsert
+from syndicate.senders import make_sender
 from tests.cli import ROOT, syndicate
 from tests.conftest import article_json
 from tests.delivery_helpers import delivery_config, outbox_states, ready_engine, run
@@ -182,7 +183,16 @@ def test_a_stored_address_that_cannot_be_sent_fails_alone_at_enqueue(tmp_path, c
 
 
 def send(settings: Settings, engine: Engine, clock) -> int:
-    return asyncio.run(send_confirmations(settings, engine, clock, rng=random.Random(3)))
+    async def once() -> int:
+        sender = make_sender(settings)
+        try:
+            return await send_confirmations(
+                settings, engine, clock, sender=sender, rng=random.Random(3)
+            )
+        finally:
+            await sender.close()
+
+    return asyncio.run(once())
 
 
 def confirmation_state(engine: Engine, subscriber_id: int) -> tuple[object, int]:

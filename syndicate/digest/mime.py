@@ -17,6 +17,8 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from syndicate.addresses import smtp_form
+
 CRLF = b"\r\n"
 MAX_LINE = 76  # RFC 2045 limit for quoted-printable lines
 _SOFT_BREAK = b"=\r\n"
@@ -169,6 +171,11 @@ def recipient(addr_spec: str) -> bytes:
 def list_id(description: str, identifier: str) -> bytes:
     """RFC 2919: ``List-Id: phrase <identifier>``."""
     return _fold("List-Id", [*phrase_words(description), f"<{identifier}>"])
+
+
+def domain_of(addr: str) -> str:
+    """The domain Message-IDs are made under: the sender's (as its A-label), else ``localhost``."""
+    return smtp_form(addr).rpartition("@")[2].lower() or "localhost"
 
 
 @dataclass(frozen=True)

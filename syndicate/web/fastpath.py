@@ -12,16 +12,33 @@ buffer.
 The app tells the protocol where its feeds are through a ``feed_cache``
 attribute (None or absent: every request takes the ASGI path). It is read per
 request, so a config reload that swaps the app is followed at once.
+
+All of this leans on uvicorn's private protocol class. pyproject pins uvicorn
+to the releases the tests run on, and ``http_protocol()`` checks at start that
+every internal named in ``INTERNALS`` is still there; when one is not, the
+server logs one warning and uses uvicorn's own protocol, so feeds are still
+served, through the ASGI path.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
+import logging
+import textwrap
+from dataclasses import dataclass
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+import httptools
+from uvicorn.config import Config
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.server import ServerState
 
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserve import answer
+
+log = logging.getLogger(__name__)
 
 _PREFIX = b"/feeds/"
 _JOIN_BELOW = 16 * 1024  # larger bodies go out in a second write rather than a copy
@@ -86,3 +103,108 @@ class FeedProtocol(HttpToolsProtocol):
             self.transport.close()
         self.on_response_complete()  # counts the request, re-arms keep-alive
         return True
+
+
+@dataclass(frozen=True)
+class Internal:
+    """What ``FeedProtocol`` uses of one uvicorn (or httptools) class."""
+
+    owner: type
+    methods: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()  # set on instances, so looked for in the class's code
+
+
+INTERNALS: list[Internal] = [
+    Internal(
+        HttpToolsProtocol,
+        methods=(
+            "on_message_begin",
+            "on_headers_complete",
+            "on_body",
+            "on_message_complete",
+            "on_response_complete",
+        ),
+        attributes=(
+            "config",
+            "root_path",
+            "app",
+            "url",
+            "headers",
+            "pipeline",
+            "flow",
+            "cycle",
+            "parser",
+            "server_state",
+            "transport",
+        ),
+    ),
+    Internal(
+        httptools.HttpRequestParser,
+        methods=("get_method", "should_upgrade", "get_http_version", "should_keep_alive"),
+    ),
+    Internal(Config, attributes=("access_log",)),
+    Internal(FlowControl, attributes=("write_paused",)),
+    Internal(RequestResponseCycle, attributes=("response_complete",)),
+    Internal(ServerState, attributes=("default_headers",)),
+]
+
+
+def _assigned_on_self(owner: type) -> set[str]:
+    """Attribute names the class's own code assigns as ``self.NAME`` (empty without source)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(owner)))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+            targets = [node.target]
+        else:
+            continue
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+            ):
+                names.add(target.attr)
+    return names
+
+
+def missing_internals() -> list[str]:
+    """The internals in ``INTERNALS`` this uvicorn no longer has, as ``Class.name``."""
+    missing: list[str] = []
+    for internal in INTERNALS:
+        owner = internal.owner
+        missing += [
+            f"{owner.__name__}.{name}()"
+            for name in internal.methods
+            if not callable(getattr(owner, name, None))
+        ]
+        if internal.attributes:
+            assigned = _assigned_on_self(owner)
+            missing += [
+                f"{owner.__name__}.{name}"
+                for name in internal.attributes
+                if name not in assigned and not hasattr(owner, name)
+            ]
+    return missing
+
+
+def http_protocol() -> type[FeedProtocol] | str:
+    """The ``http`` option for uvicorn: ``FeedProtocol``, or uvicorn's own protocol
+    (with one warning) when this uvicorn lacks what the shortcut relies on."""
+    missing = missing_internals()
+    if not missing:
+        return FeedProtocol
+    import uvicorn
+
+    log.warning(
+        "uvicorn %s lacks what the feed fast path relies on (%s); "
+        "serving feeds through the ordinary ASGI path",
+        uvicorn.__version__,
+        ", ".join(missing),
+    )
+    return "httptools"

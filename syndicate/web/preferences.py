@@ -38,8 +38,7 @@ class PreferencesPage(SubscriberPages):
                 found.status,
             )
         except InputError as exc:
-            field = exc.message.split(":", 1)[0]
-            return self._preferences_form(request, lang, found, status=400, error=field)
+            return self._preferences_form(request, lang, found, status=400, error=exc.field)
         await run_in_threadpool(self._save_preferences, found.id, item)
         updated = await run_in_threadpool(self._get, found.id)
         assert updated is not None
