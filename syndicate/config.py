@@ -11,9 +11,10 @@ import difflib
 import os
 import re
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -26,6 +27,7 @@ from pydantic import (
     field_validator,
 )
 
+from syndicate.addresses import BadAddress, normalise_address, parse_mailbox
 from syndicate.errors import ConfigError, InputError
 
 CONFIG_ENV = "SYNDICATE_CONFIG"
@@ -35,6 +37,68 @@ API_TOKEN_ENV = "SYNDICATE_API_TOKEN"
 LISTEN_ENV = "SYNDICATE_LISTEN"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ALL_SLUG = "all"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+DNS_NAME_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+# Invisible controls that reorder or hide text: never meant in a header or a name.
+_HIDDEN = frozenset("\u200b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+
+
+def _control_characters(value: str) -> list[str]:
+    """C0/C1 controls (CR, LF, NEL...), line/paragraph separators, bidi overrides."""
+    return sorted(
+        {c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _HIDDEN}
+    )
+
+
+def _check_one_line(value: str) -> str:
+    """A value that ends up in a mail header or a protocol line: one line, nothing hidden."""
+    found = _control_characters(value)
+    if found:
+        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '')}".rstrip() for c in found)
+        raise ValueError(
+            f"{value!r} holds the control character {names}; remove it "
+            "(a header value is one line of visible text)"
+        )
+    return value
+
+
+def _check_dns_name(value: str) -> str:
+    _check_one_line(value)
+    if value and not (DNS_NAME_RE.fullmatch(value) and len(value) <= 253):
+        raise ValueError(
+            f"{value!r} is not a DNS name; use letters, digits, '-' and '.', e.g. 'mail2026'"
+        )
+    return value
+
+
+def _check_domain(value: str) -> str:
+    """An IDN is written as its A-label (DKIM and DNS carry only ASCII)."""
+    _check_one_line(value)
+    if not value:
+        return value
+    import idna
+
+    try:
+        ascii_name = idna.encode(value.strip().rstrip("."), uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise ValueError(f"{value!r} is not a domain name ({exc})") from None
+    if "." not in ascii_name:
+        raise ValueError(f"{value!r} is not a domain name; write e.g. 'news.example.org'")
+    return ascii_name
+
+
+def _check_address(value: str, example: str) -> str:
+    """One addr-spec in its stored form; the local part must be ASCII (no SMTPUTF8 needed)."""
+    try:
+        address = normalise_address(value)
+    except BadAddress as exc:
+        raise ValueError(f"{exc}; write e.g. {example!r}") from None
+    if not address.rpartition("@")[0].isascii():
+        raise ValueError(
+            f"{value!r}: the part before @ must be ASCII, or every message would need "
+            "a relay with SMTPUTF8"
+        )
+    return address
 
 
 def _check_timezone(value: str) -> str:
@@ -48,12 +112,45 @@ def _check_timezone(value: str) -> str:
 
 
 def _check_http_url(value: str) -> str:
+    if any(c.isspace() for c in value) or _control_characters(value):
+        raise ValueError(
+            f"{value!r} holds spaces or control characters; write e.g. 'https://example.com'"
+        )
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(
             f"{value!r} is not an absolute http(s) URL; write e.g. 'https://example.com'"
         )
-    return value.rstrip("/")
+    return _as_uri(value).rstrip("/")
+
+
+def _as_uri(value: str) -> str:
+    """An IRI as the URI that headers and feeds can carry: IDN host as A-label,
+    everything else percent-encoded as UTF-8."""
+    if value.isascii():
+        return value
+    import idna  # its tables load only when a value needs them
+
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    try:
+        netloc = idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise ValueError(f"{value!r}: {host!r} is not a host name ({exc})") from None
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    if "@" in parts.netloc:
+        netloc = quote(parts.netloc.rpartition("@")[0], safe=":%") + "@" + netloc
+    keep = "/:@!$&'()*+,;=%-._~"
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            quote(parts.path, safe=keep),
+            quote(parts.query, safe=keep + "?"),
+            quote(parts.fragment, safe=keep + "?"),
+        )
+    )
 
 
 def _check_optional_url(value: str) -> str:
@@ -78,6 +175,9 @@ HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
 OptionalUrl = Annotated[str, AfterValidator(_check_optional_url)]
 TimeOfDay = Annotated[str, AfterValidator(_check_hhmm)]
 Language = Annotated[str, AfterValidator(_check_language)]
+OneLine = Annotated[str, AfterValidator(_check_one_line)]
+DnsName = Annotated[str, AfterValidator(_check_dns_name)]
+Domain = Annotated[str, AfterValidator(_check_domain)]
 
 
 class _Table(BaseModel):
@@ -85,7 +185,7 @@ class _Table(BaseModel):
 
 
 class SiteSettings(_Table):
-    title: str = "News"
+    title: OneLine = "News"
     url: HttpUrl = "http://127.0.0.1:8080"
     language: Language = "en"
     timezone: Timezone = "America/Lima"
@@ -121,7 +221,7 @@ class DatabaseSettings(_Table):
 
 class SectionSettings(_Table):
     slug: str
-    title: str
+    title: OneLine
     description: str = ""
     language: Language | None = None
 
@@ -156,22 +256,48 @@ class DigestSettings(_Table):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
     from_: str = Field("News <news@example.com>", alias="from")
-    subject: str = DEFAULT_SUBJECT
+    subject: OneLine = DEFAULT_SUBJECT
     max_articles: int = Field(20, ge=1, le=500)
     templates_dir: str = ""
+    # Stored as the bare address (no "mailto:"), normalised.
     unsubscribe_mailto: str = ""
-    dkim_selector: str = ""
-    dkim_domain: str = ""
+    dkim_selector: DnsName = ""
+    dkim_domain: Domain = ""
     dkim_key_file: str = ""
 
     @field_validator("from_")
     @classmethod
     def _from_address(cls, value: str) -> str:
-        if "@" not in value or "\n" in value or "\r" in value:
-            raise ValueError(
-                f"{value!r} is not an address; write e.g. 'World News <news@example.com>'"
-            )
+        _check_one_line(value)
+        example = "World News <news@example.com>"
+        try:
+            _, address = parse_mailbox(value)
+        except BadAddress as exc:
+            raise ValueError(f"{exc}; write e.g. {example!r}") from None
+        _check_address(address, example)
         return value
+
+    @field_validator("unsubscribe_mailto")
+    @classmethod
+    def _mailto(cls, value: str) -> str:
+        _check_one_line(value)
+        address = value.strip().removeprefix("mailto:")
+        if not address:
+            return ""
+        if any(c in address for c in "?<>,"):
+            raise ValueError(
+                f"{value!r} is not one address; write just the address, e.g. 'leave@example.com'"
+            )
+        return _check_address(address, "leave@example.com")
+
+    @property
+    def from_name(self) -> str:
+        return parse_mailbox(self.from_)[0]
+
+    @property
+    def from_address(self) -> str:
+        """The From address in its stored form (domain in Unicode; see ``smtp_form``)."""
+        return parse_mailbox(self.from_)[1]
 
 
 class DeliverySettings(_Table):
@@ -194,11 +320,11 @@ class DeliverySettings(_Table):
 
 
 class SmtpSettings(_Table):
-    host: str = "127.0.0.1"
+    host: OneLine = "127.0.0.1"
     port: int = Field(25, ge=1, le=65535)
     starttls: bool = False
     tls: bool = False
-    username: str = ""
+    username: OneLine = ""
     password_env: str = "SYNDICATE_SMTP_PASSWORD"
     ca_file: str = ""
 

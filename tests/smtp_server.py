@@ -12,6 +12,7 @@ this stage, and return None (accept), a reply line such as "451 4.3.0 busy",
 (answer late; an acceptance after the client has gone is not counted, as a
 real MTA would not deliver it either). ``SmtpServer(listen=False)`` binds the
 port but refuses connections until ``listen()``: a relay that is down at first.
+``SmtpServer(smtputf8=True)`` offers SMTPUTF8 (RFC 6531) in its EHLO reply.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class SmtpServer:
         listen: bool = True,
         tls_context: ssl.SSLContext | None = None,
         logins: dict[str, str] | None = None,
+        smtputf8: bool = False,
     ) -> None:
         self.on_rcpt: Hook | None = None
         self.on_data: Hook | None = None
@@ -122,6 +124,7 @@ class SmtpServer:
         self.host = "127.0.0.1"
         self._tls_context = tls_context
         self._accounts = logins
+        self._smtputf8 = smtputf8
         self._seen: Counter[tuple[str, str]] = Counter()
         self._protocols: list[SMTP] = []
         self._loop = asyncio.new_event_loop()
@@ -156,6 +159,7 @@ class SmtpServer:
             _Handler(self),
             hostname="test.smtp.local",
             tls_context=self._tls_context,
+            enable_SMTPUTF8=self._smtputf8,
             loop=self._loop,
             **kwargs,
         )

@@ -17,13 +17,12 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import parseaddr
 from typing import Protocol
 
 from sqlalchemy import Engine
 
 from syndicate import metrics
-from syndicate.addresses import mask
+from syndicate.addresses import BadAddress, mask, split_mailbox
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.confirmations import Assembler
@@ -151,7 +150,9 @@ class _Run:
         self.in_flight = 0
         self.lanes = self.delivery.connections
         self.capacity = self._capacity()
-        self.from_address = parseaddr(settings.digest.from_)[1]
+        # Checked when the config was loaded; normalising it again here would load
+        # email-validator into every worker process for nothing.
+        self.from_address = split_mailbox(settings.digest.from_)[1]
         self.recorder = _Recorder(self._write)
         self._last_progress = 0.0
         self._lane_tasks: list[asyncio.Task[None]] = []
@@ -319,9 +320,10 @@ class _Run:
         if not row.message and row.kind == "confirmation":
             try:  # rendered on its first claim, then stored: a retry sends the same bytes
                 row = await asyncio.to_thread(self.assemble, row)
-            except Exception as exc:
-                log.exception("cannot render outbox row %d", row.id)
-                return Outcome(row, "retry", f"unexpected {exc.__class__.__name__}: {exc}")
+            except Exception as exc:  # the same input would fail again: this row only
+                log.debug("cannot render outbox row %d", row.id, exc_info=True)
+                why = f"address refused: {exc.reason}" if isinstance(exc, BadAddress) else f"{exc}"
+                return Outcome(row, "failed", f"cannot build the message: {why}")
         if not row.message:
             return Outcome(row, "failed", "no message stored for this row")
         envelope = Envelope(self.from_address, row.recipient, row.message, row.message_id)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from syndicate import text
+from syndicate.addresses import smtp_form
 from syndicate.config import Settings
 from syndicate.digest import mime
 from syndicate.digest.template_errors import template_errors
@@ -36,9 +37,9 @@ class ConfirmationRenderer:
         self.settings = settings
         self.signer = signer
         self.env = env or environment(settings)
-        name, addr = mime.split_from(settings.digest.from_)
-        self.from_header = mime.header("From", mime.address(name, addr))
-        self.domain = mime.domain_of(addr)
+        digest = settings.digest
+        self.from_header = mime.mailbox("From", digest.from_name, smtp_form(digest.from_address))
+        self.domain = mime.domain_of(digest.from_address)
 
     def message(self, subscriber: Subscriber, confirm_url: str, now: datetime) -> bytes:
         settings = self.settings
@@ -61,7 +62,7 @@ class ConfirmationRenderer:
         stamp = int(now.timestamp())
         headers = [
             self.from_header,
-            b"To: " + mime.address("", subscriber.email).encode("utf-8") + mime.CRLF,
+            mime.recipient(smtp_form(subscriber.email)),
             mime.header("Subject", text.plain(t["confirm_subject"].format(site=site))),
             f"Date: {format_datetime(now)}\r\n".encode("ascii"),
             f"Message-ID: <{stamp}.{subscriber.id}.confirm@{self.domain}>\r\n".encode("ascii"),

@@ -6,12 +6,15 @@ unique among digests, is subscriber/edition date: a second enqueue of the same
 date is a no-op even when two processes race (see ``store.outbox.enqueue``).
 
 Subscribers are handled in batches; only one batch of messages is ever held in
-memory, and each batch is written in one short transaction.
+memory, and each batch is written in one short transaction. A subscriber whose
+message cannot be built gets a ``failed`` row with the reason and an empty window
+(the next edition covers those articles again); the others go on.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
@@ -20,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 
 from syndicate import metrics
+from syndicate.addresses import BadAddress, mask
 from syndicate.articles import Article
 from syndicate.clock import Clock
 from syndicate.config import Settings
@@ -38,6 +42,7 @@ from syndicate.store.outbox import NewMessage, digest_key
 from syndicate.subscribers.records import Subscriber
 
 BATCH = 250
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,12 +50,16 @@ class EnqueueReport:
     queued: int = 0  # editions with a message waiting for delivery
     skipped: int = 0  # editions recorded with nothing new (no email)
     existing: int = 0  # the subscriber already had an edition for that date
+    failed: int = 0  # the message could not be built: recorded failed, with the reason
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.queued} queued, {self.skipped} skipped (nothing new), "
             f"{self.existing} already enqueued"
         )
+        if self.failed:
+            text += f", {self.failed} failed (see `syndicate status`)"
+        return text
 
 
 def load_candidates(conn: Connection, start: datetime, end: datetime) -> list[Article]:
@@ -122,6 +131,57 @@ def outbox_row(
     )
 
 
+def failed_row(
+    subscriber: Subscriber, day: date, start: datetime, now: datetime, reason: str
+) -> NewMessage:
+    """The record of an edition whose message could not be built: covering nothing,
+    so the subscriber's next edition still brings those articles."""
+    return NewMessage(
+        kind="digest",
+        key=digest_key(subscriber.id, day),
+        subscriber_id=subscriber.id,
+        recipient=subscriber.email,
+        created_at=now,
+        state="failed",
+        last_reply=reason[:1000],
+        edition_date=day,
+        window_start=start,
+        window_end=start,
+    )
+
+
+def _row(
+    subscriber: Subscriber,
+    day: date,
+    previous: datetime | None,
+    pool: _Candidates,
+    renderer: DigestRenderer,
+    now: datetime,
+) -> NewMessage:
+    start = window_start(previous, now)
+    try:
+        edition = select_edition(
+            subscriber, pool.after(start), previous, now, renderer.settings, day
+        )
+        return outbox_row(edition, subscriber, renderer, now)
+    except BadAddress as exc:
+        reason = f"cannot build the message: address refused: {exc.reason}"
+        log.warning("edition %s for %s: %s", day, mask(subscriber.email), reason)
+        return failed_row(subscriber, day, start, now, reason)
+    except Exception as exc:  # this subscriber's message only; the batch goes on
+        reason = f"cannot build the message: {exc.__class__.__name__}: {exc}"
+        log.warning("edition %s for %s: %s", day, mask(subscriber.email), reason)
+        log.debug("edition %s for subscriber %d", day, subscriber.id, exc_info=True)
+        return failed_row(subscriber, day, start, now, reason)
+
+
+def _edition_day(subscriber: Subscriber, settings: Settings, now: datetime) -> date:
+    try:
+        return local_date(now, subscriber.timezone)
+    except Exception:  # a timezone gone from tzdata: the message still says why it failed
+        return local_date(now, settings.site.timezone)
+
+
 def enqueue_editions(
     engine: Engine,
     settings: Settings,
@@ -141,7 +201,7 @@ def enqueue_editions(
     pool = _Candidates(now)
     for batch in _batches(engine, subscriber_ids):
         ids = [s.id for s in batch]
-        days = {s.id: edition_date or local_date(now, s.timezone) for s in batch}
+        days = {s.id: edition_date or _edition_day(s, settings, now) for s in batch}
         with engine.connect() as conn:
             done = outbox_store.editions_of(conn, ids)
             previous = outbox_store.previous_cutoffs(conn, ids)
@@ -151,29 +211,18 @@ def enqueue_editions(
                 continue
             earliest = min(window_start(previous.get(s.id), now) for s in todo)
             pool.load(conn, earliest)
-        rows = [
-            outbox_row(
-                select_edition(
-                    s,
-                    pool.after(window_start(previous.get(s.id), now)),
-                    previous.get(s.id),
-                    now,
-                    settings,
-                    days[s.id],
-                ),
-                s,
-                renderer,
-                now,
-            )
-            for s in todo
-        ]
+        rows = [_row(s, days[s.id], previous.get(s.id), pool, renderer, now) for s in todo]
         with engine.begin() as conn:
             inserted = outbox_store.enqueue(conn, rows)
         report.existing += len(rows) - len(inserted)
         queued = sum(1 for state in inserted if state == "queued")
+        failed = sum(1 for state in inserted if state == "failed")
         report.queued += queued
-        report.skipped += len(inserted) - queued
+        report.failed += failed
+        report.skipped += len(inserted) - queued - failed
         metrics.DIGESTS.labels(event="queued").inc(queued)
+        if failed:
+            metrics.DIGESTS.labels(event="failed").inc(failed)
         del rows
     return report
 

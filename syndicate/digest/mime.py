@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import re
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.utils import formataddr, parseaddr
+
+from syndicate.addresses import smtp_form
 
 CRLF = b"\r\n"
 MAX_LINE = 76  # RFC 2045 limit for quoted-printable lines
@@ -24,6 +25,9 @@ _SOFT_BREAK = b"=\r\n"
 _HEADER_WIDTH = 78
 # 39 bytes of UTF-8 make 52 base64 characters: one encoded word fits a folded line.
 _WORD_BYTES = 39
+_ATEXT = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~")
+# What a reader or a parser may take for the end of a header line.
+_LINE_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def qp_encode(text: str) -> bytes:
@@ -76,13 +80,22 @@ def header(name: str, value: str) -> bytes:
     like an RFC 2047 encoded word, becomes encoded words, so a reader's mail
     client shows exactly ``value`` and no decoding can smuggle in a line break.
     """
-    if "\r" in value or "\n" in value:
-        raise ValueError(f"{name}: header values are one line")
+    _one_line(name, value)
     words = value.split(" ")
     if _safe_ascii(value) and all(len(w) <= _HEADER_WIDTH - len(name) - 2 for w in words):
         pieces = words
     else:
         pieces = _encoded_words(value)
+    return _fold(name, pieces)
+
+
+def _one_line(name: str, value: str) -> None:
+    if any(char in _LINE_BREAKS for char in value):
+        raise ValueError(f"{name}: header values are one line")
+
+
+def _fold(name: str, pieces: Sequence[str]) -> bytes:
+    """Join ``pieces`` with single spaces, breaking the line between pieces only."""
     lines: list[str] = []
     current = f"{name}:"
     for piece in pieces:
@@ -94,27 +107,75 @@ def header(name: str, value: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("ascii")
 
 
-def address(display: str, addr: str) -> str:
-    """A mailbox for a header, the display name encoded when it is not plain ASCII."""
-    local, _, domain = addr.rpartition("@")
-    with contextlib.suppress(UnicodeError):
-        domain = domain.encode("idna").decode("ascii")
-    return formataddr((display, f"{local}@{domain}"), charset="utf-8")
+def phrase_words(display: str) -> list[str]:
+    """A display name as the words of an RFC 5322 phrase, so it can never spill into
+    the address next to it. Runs of spaces count as one.
+
+    Plain words stay atoms. ASCII with specials (``:``, ``,``, ``.``) becomes one
+    quoted string. Otherwise each run of words that are not atoms becomes RFC
+    2047 encoded words, the spaces inside the run encoded with it (as the stdlib
+    folder does); a name with quotes or backslashes is encoded too, which every
+    reader decodes the same way, where quoted-pair handling varies.
+    """
+    collapsed = " ".join(display.split())
+    if not collapsed:
+        return []
+    _one_line("display name", collapsed)
+    words = collapsed.split(" ")
+    if all(_is_atom(word) for word in words):
+        return words
+    if _safe_ascii(collapsed) and '"' not in collapsed and "\\" not in collapsed:
+        # Folding white space may stand inside a quoted string: break it at its spaces.
+        return f'"{collapsed}"'.split(" ")
+    pieces: list[str] = []
+    run: list[str] = []
+    for word in words:
+        if _is_atom(word):
+            if run:
+                pieces.extend(_encoded_words(" ".join(run)))
+                run = []
+            pieces.append(word)
+        else:
+            run.append(word)
+    if run:
+        pieces.extend(_encoded_words(" ".join(run)))
+    return pieces
 
 
-def phrase(display: str) -> str:
-    """A display name as it may stand before an <address> (quoted or encoded)."""
-    return formataddr((display, "x@x"), charset="utf-8").rsplit(" <", 1)[0]
+def _is_atom(word: str) -> bool:
+    return bool(word) and _ATEXT.issuperset(word) and "=?" not in word
 
 
-def split_from(value: str) -> tuple[str, str]:
-    name, addr = parseaddr(value)
-    return name, addr
+def mailbox(name: str, display: str, addr_spec: str) -> bytes:
+    """A mailbox header (From): the display name as a phrase, the address intact.
+
+    ``addr_spec`` must be ASCII (domain as A-label); an address that needs
+    SMTPUTF8 goes in ``recipient`` instead.
+    """
+    if not addr_spec.isascii():
+        raise ValueError(f"{name}: {addr_spec!r} must be ASCII here")
+    words = phrase_words(display)
+    return _fold(name, [*words, f"<{addr_spec}>"] if words else [addr_spec])
+
+
+def recipient(addr_spec: str) -> bytes:
+    """The To header for one address as SMTP carries it.
+
+    A non-ASCII local part is written as UTF-8 (RFC 6532): such a message may
+    only travel with SMTPUTF8, which the sender checks before it goes.
+    """
+    _one_line("To", addr_spec)
+    return b"To: " + addr_spec.encode("utf-8") + CRLF
+
+
+def list_id(description: str, identifier: str) -> bytes:
+    """RFC 2919: ``List-Id: phrase <identifier>``."""
+    return _fold("List-Id", [*phrase_words(description), f"<{identifier}>"])
 
 
 def domain_of(addr: str) -> str:
-    """The domain Message-IDs are made under: the sender's, else ``localhost``."""
-    return addr.rpartition("@")[2].lower() or "localhost"
+    """The domain Message-IDs are made under: the sender's (as its A-label), else ``localhost``."""
+    return smtp_form(addr).rpartition("@")[2].lower() or "localhost"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from syndicate import text, tokens
+from syndicate.addresses import smtp_form
 from syndicate.articles import Article
 from syndicate.config import Settings
 from syndicate.digest import mime
@@ -121,11 +122,12 @@ class DigestRenderer:
         self.env = env or environment(settings)
         self.secret = settings.secret.get_secret_value()
         self.public_url = settings.public_url
-        name, addr = mime.split_from(settings.digest.from_)
-        self.domain = mime.domain_of(addr)
-        self.from_header = mime.header("From", mime.address(name, addr))
-        list_name = mime.phrase(f"{settings.site.title} digest")
-        self.list_id = f"List-Id: {list_name} <digest.{self.domain}>\r\n".encode("ascii")
+        digest = settings.digest
+        self.domain = mime.domain_of(digest.from_address)
+        self.from_header = mime.mailbox("From", digest.from_name, smtp_form(digest.from_address))
+        self.list_id = mime.list_id(f"{settings.site.title} digest", f"digest.{self.domain}")
+        mailto = digest.unsubscribe_mailto.removeprefix("mailto:")
+        self.mailto = f"mailto:{smtp_form(mailto)}" if mailto else ""
         self.signer = signer
         self._fragments: dict[tuple[Any, ...], Fragment] = {}
         self._prepared: dict[tuple[Any, ...], _Prepared] = {}
@@ -262,14 +264,13 @@ class DigestRenderer:
         escaped = {k: html.escape(v) for k, v in values.items()}
         message_id = f"<{edition.edition_date:%Y%m%d}.{subscriber.id}.digest@{self.domain}>"
         unsubscribe_field = f"<{values['unsubscribe_url']}>"
-        mailto = self.settings.digest.unsubscribe_mailto.removeprefix("mailto:")
-        if mailto:
+        if self.mailto:
             unsubscribe_field += (
-                f",\r\n <mailto:{mailto}?subject={quote('unsubscribe ' + unsubscribe)}>"
+                f",\r\n <{self.mailto}?subject={quote('unsubscribe ' + unsubscribe)}>"
             )
         headers = [
             self.from_header,
-            b"To: " + mime.address("", subscriber.email).encode("utf-8") + mime.CRLF,
+            mime.recipient(smtp_form(subscriber.email)),
             prepared.subject_header,
             self._date_header(edition.window_end),
             f"Message-ID: {message_id}\r\n".encode("ascii"),

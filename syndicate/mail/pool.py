@@ -14,8 +14,9 @@ import contextlib
 import socket
 
 import aiosmtplib
-from aiosmtplib import SMTPException, SMTPResponseException
+from aiosmtplib import SMTPException, SMTPHeloError, SMTPResponseException
 
+from syndicate.addresses import BadAddress, smtp_form
 from syndicate.mail.bucket import TokenBucket
 from syndicate.mail.replies import CONNECT, DATA, MAIL, RCPT, classify, describe
 from syndicate.mail.sender import Envelope, Gate, PermanentFailure, TemporaryFailure
@@ -49,6 +50,12 @@ class _Connection:
         )
         try:
             await client.connect()
+            if client.is_ehlo_or_helo_needed:
+                # Extensions (SMTPUTF8, SIZE) are known only once EHLO is answered.
+                try:
+                    await client.ehlo()
+                except SMTPHeloError:
+                    await client.helo()
         except SMTPResponseException as exc:
             client.close()
             raise classify(CONNECT, exc.code, exc.message) from None
@@ -85,12 +92,18 @@ class _Connection:
         before_data: Gate | None,
         reused: bool,
     ) -> str:
+        try:  # domains as A-labels: only a non-ASCII local part needs SMTPUTF8
+            sender, recipient = smtp_form(envelope.sender), smtp_form(envelope.recipient)
+        except BadAddress as exc:
+            raise PermanentFailure(f"{RCPT}: address refused: {exc.reason}", bounce=False) from None
         options: list[str] = []
         encoding = "ascii"
-        if not (envelope.sender.isascii() and envelope.recipient.isascii()):
+        if not (sender.isascii() and recipient.isascii()):
             if not client.supports_extension("smtputf8"):
                 raise PermanentFailure(
-                    "the relay does not offer SMTPUTF8, needed for this address", bounce=False
+                    f"{RCPT}: the part before @ is not ASCII and the relay does not offer "
+                    "SMTPUTF8 (RFC 6531), so it cannot take this address",
+                    bounce=False,
                 )
             options.append("SMTPUTF8")
             encoding = "utf-8"
@@ -99,7 +112,7 @@ class _Connection:
         stage = MAIL
         try:
             try:
-                await client.mail(envelope.sender, options=options, encoding=encoding)
+                await client.mail(sender, options=options, encoding=encoding)
             except SMTPResponseException as exc:
                 if reused and exc.code == 421:
                     raise _Stale from None
@@ -109,7 +122,7 @@ class _Connection:
                     raise _Stale from None
                 raise
             stage = RCPT
-            await client.rcpt(envelope.recipient, encoding=encoding)
+            await client.rcpt(recipient, encoding=encoding)
             if before_data is not None:
                 try:
                     await before_data()

@@ -50,6 +50,7 @@ class NewMessage:
     window_start: datetime | None = None
     window_end: datetime | None = None
     article_count: int = 0
+    last_reply: str | None = None  # why a row recorded as failed could not be built
 
 
 _COLUMNS = tuple(f.name for f in fields(NewMessage))

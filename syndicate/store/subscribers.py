@@ -196,8 +196,9 @@ def save(
     decision = decide(existing.status if existing else None, item.status, actor)
     if decision.refused:
         return Saved(existing.id if existing else None, "kept", decision)
-    if existing is not None and _same(existing, item, decision.status):
-        # Nothing would change: a pending reader is not emailed again either.
+    if actor is Actor.IMPORT and existing is not None and _same(existing, item, decision.status):
+        # A row read again from a list changes nothing: a pending reader is not emailed
+        # again either (a person asking again through the form is).
         return Saved(existing.id, "unchanged", decision)
     if existing is None:
         subscriber_id = add(conn, item, decision.status, now)

@@ -87,7 +87,7 @@ def test_validate_defaults_and_errors(settings: Settings) -> None:
         ({"language": "fr"}, "language", "language: 'fr' is not offered"),
         ({"digest_time": "7am"}, "digest_time", "digest_time: "),
         ({"status": "gone"}, "status", "status: 'gone' is not a status"),
-        ({"email": "no-at-sign"}, "email", "email 'no-at-sign': needs one @"),
+        ({"email": "no-at-sign"}, "email", "email 'no-at-sign': an email address must have an @"),
     ],
 )
 def test_validation_errors_name_their_field_as_an_attribute(
