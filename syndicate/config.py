@@ -130,6 +130,8 @@ class FeedSettings(_Table):
     items: int = Field(50, ge=1, le=1000)
     full_text: bool = True
     websub_hub: OptionalUrl = ""
+    # Largest file a build writes: the oldest entries are left out to fit.
+    max_bytes: int = Field(10 * 1024 * 1024, ge=64 * 1024)
 
 
 class ScheduleSettings(_Table):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from syndicate.feeds.entries import FEED_FILES
 from syndicate.feeds.files import ensure_stylesheet, write_changed
 from syndicate.ingest import load_articles
 
+log = logging.getLogger(__name__)
 WEBSUB_PENDING = "feeds.websub_pending"
 _LOCK_KEY = 7_310_554_201  # PostgreSQL advisory lock: one publisher at a time
 _CHUNK = 500
@@ -116,6 +118,13 @@ def _rebuild(
         fallback = (state.newest_at or state.built_at) if state is not None else now
         articles_shown = _articles_for(conn, settings, slug)
         built = build_feeds(settings, slug, articles_shown, fallback, reuse_entries=reuse)
+        if built.dropped:
+            log.warning(
+                "%s: the %d oldest entries left out to keep each file under [feeds] max_bytes = %d",
+                slug,
+                built.dropped,
+                settings.feeds.max_bytes,
+            )
         digest = _hash(built.files)
         folder = output / slug
         on_disk = all((folder / name).exists() for name in FEED_FILES)
