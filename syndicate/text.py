@@ -24,12 +24,14 @@ _FORBIDDEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\ufdd0-\ufdef]"
 )
 # Invisible format characters: zero-width space, soft hyphen, BOM, word joiners, the
-# bidi marks, embeddings, overrides and isolates (they can reorder what a reader sees),
-# the line and paragraph separators. ZWJ and ZWNJ stay: emoji and several scripts need them.
+# bidi marks, embeddings, overrides and isolates (they can reorder what a reader sees).
+# ZWJ and ZWNJ stay: emoji and several scripts need them.
 _INVISIBLE = re.compile(
-    "[\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
+    "[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
     "\ufeff\ufff9-\ufffb]"
 )
+# NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR end a line: a newline, so words stay apart.
+_LINE_END = re.compile("[\u0085\u2028\u2029]")
 _TAG = re.compile(r"<[^>]*>")
 _HIDDEN_ELEMENT = re.compile(r"<(script|style|template)\b[^>]*>.*?(</\1\s*>|$)", re.I | re.S)
 _SPACE = re.compile(r"\s+")
@@ -138,7 +140,7 @@ def clean(value: str | None) -> str:
     if not value:
         return ""
     value = unicodedata.normalize("NFC", value)
-    value = _FORBIDDEN.sub("", value)
+    value = _FORBIDDEN.sub("", _LINE_END.sub("\n", value))
     return _INVISIBLE.sub("", value)
 
 
