@@ -173,7 +173,9 @@ def test_publishing_over_the_budget_logs_it(
     with engine.begin() as conn:
         ingest.upsert(conn, records, clock.now())
     with caplog.at_level(logging.WARNING, logger="syndicate.feeds.publish"):
-        publish(engine, settings, clock)
+        report = publish(engine, settings, clock)
+    assert set(report.trimmed) == {"world", "all"} and report.trimmed["world"] > 0
+    assert any("oldest entries left out" in line for line in report.lines())
     assert any(
         "oldest entries left out" in r.getMessage() and "world" in r.getMessage()
         for r in caplog.records

@@ -40,6 +40,7 @@ class PublishReport:
     stylesheet_written: bool = False
     websub_error: str | None = None
     websub_sent: list[str] = field(default_factory=list)
+    trimmed: dict[str, int] = field(default_factory=dict)  # section -> entries left out
 
     @property
     def changed_sections(self) -> list[str]:
@@ -48,6 +49,10 @@ class PublishReport:
     def lines(self) -> list[str]:
         out = [f"{slug}: written ({', '.join(names)})" for slug, names in self.written.items()]
         out += [f"{slug}: unchanged" for slug in self.unchanged]
+        out += [
+            f"{slug}: {count} oldest entries left out to fit [feeds] max_bytes"
+            for slug, count in self.trimmed.items()
+        ]
         if self.websub_sent:
             out.append(f"websub: hub told about {len(self.websub_sent)} feed URLs")
         if self.websub_error:
@@ -119,6 +124,7 @@ def _rebuild(
         articles_shown = _articles_for(conn, settings, slug)
         built = build_feeds(settings, slug, articles_shown, fallback, reuse_entries=reuse)
         if built.dropped:
+            report.trimmed[slug] = built.dropped
             log.warning(
                 "%s: the %d oldest entries left out to keep each file under [feeds] max_bytes = %d",
                 slug,
