@@ -55,6 +55,7 @@ urls = st.one_of(
     url_tail.map(lambda tail: "http://" + tail),
     anything,
 )
+guids = st.one_of(urls, messy, anything.map(lambda tail: "urn:" + tail), st.just(None))
 
 MESSAGE_HEADERS = {
     "from",
@@ -104,6 +105,7 @@ def parsed_message(raw: bytes) -> EmailMessage:
     section_title=messy,
     image_url=urls,
     url=urls,
+    guid=guids,
 )
 def test_any_text_and_any_address_give_valid_feeds_and_messages(
     headline: str,
@@ -113,6 +115,7 @@ def test_any_text_and_any_address_give_valid_feeds_and_messages(
     section_title: str,
     image_url: str,
     url: str,
+    guid: str | None,
 ) -> None:
     try:
         settings_ = site("S " + section_title)
@@ -121,7 +124,7 @@ def test_any_text_and_any_address_give_valid_feeds_and_messages(
     item = article(
         1,
         url=url,
-        guid=url,
+        guid=url if guid is None else guid,
         headline="H " + headline,
         byline=byline,
         lede=lede,

@@ -25,10 +25,9 @@ FEED_FILES = ("rss.xml", "atom.xml", "feed.json")
 STYLESHEET = "feed.xsl"
 GENERATOR = "syndicate"
 _SPACE = re.compile(r"\s+")
-# A URI with a scheme and nothing a URI may not hold (RFC 3986 characters only).
-_URI = re.compile(
-    r"^[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?#\[\]]|%[0-9A-Fa-f]{2})+$"
-)
+# A urn: or tag: guid that is already a valid URI (RFC 3986 characters, one fragment).
+_PART = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*"
+_OPAQUE_ID = re.compile(rf"^(?:urn|tag):(?!/)(?=.){_PART}(?:#{_PART})?$", re.I)
 _IMAGE_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -112,7 +111,7 @@ class Channel:
 
 def atom_id(guid: str, url: str, first_seen: datetime) -> str:
     """A URI for Atom's <id>: the guid when it already is one, else a tag: URI."""
-    if _URI.match(guid):
+    if _OPAQUE_ID.match(guid) or (guid[:4].lower() == "http" and uris.absolute(guid) == guid):
         return guid
     host = quote(urlsplit(url).hostname or "localhost", safe=".-")
     return f"tag:{host},{first_seen:%Y-%m-%d}:{quote(guid, safe='')}"
