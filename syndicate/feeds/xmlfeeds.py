@@ -42,14 +42,14 @@ def _sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
     return element
 
 
-def _as_cdata(element: Any) -> None:
+def _as_cdata(element: Any, value: str) -> None:
     """HTML as a CDATA section: the markup reads as written ("AT&amp;T", not "AT&amp;amp;T").
 
+    ``value`` is the element's text, passed in (reading it back from lxml copies it).
     A CDATA section cannot hold "]]>"; such a value keeps the usual escaping.
     """
-    value = element.text if element is not None else None
-    if value and ("&" in value or "<" in value) and "]]>" not in value:
-        element.text = etree.CDATA(element.text)
+    if element is not None and ("&" in value or "<" in value) and "]]>" not in value:
+        element.text = etree.CDATA(value)
 
 
 def _media(parent: Any, entry: Entry) -> None:
@@ -85,8 +85,11 @@ class _EntryExtension(BaseEntryExtension):
         description = item.find("description")
         if description is not None and entry.summary:
             description.text = entry.summary_html
-        _as_cdata(description)
-        _as_cdata(item.find(f"{{{CONTENT_NS}}}encoded"))
+            _as_cdata(description, entry.summary_html)
+        elif description is not None:  # no summary: feedgen put the body there
+            _as_cdata(description, entry.content_html)
+        if entry.content_html and entry.summary:
+            _as_cdata(item.find(f"{{{CONTENT_NS}}}encoded"), entry.content_html)
         _sub(item, f"{{{DC_NS}}}creator", entry.author)
         if entry.image is not None:
             _sub(item, "enclosure", url=entry.image.url, length="0", type=entry.image.type)
@@ -96,7 +99,8 @@ class _EntryExtension(BaseEntryExtension):
     def extend_atom(self, element: Any) -> Any:
         # feedgen keeps one id for both formats; Atom needs an IRI even when the guid is not.
         element.find("id").text = self.entry.atom_id
-        _as_cdata(element.find("content"))
+        if self.entry.content_html:
+            _as_cdata(element.find("content"), self.entry.content_html)
         if self.entry.image is not None:
             # feedgen writes Atom with a default namespace on un-namespaced elements.
             _sub(
