@@ -10,17 +10,19 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from syndicate import text
+from syndicate import text, uris
 from syndicate.config import Settings
 from syndicate.errors import InputError
 
 STAFF_BYLINE = "Redacción"
 _IMAGE_LABEL = re.compile(r"^\s*(imagen|image|img|foto|photo)\s*:\s*(.*)$", re.I)
 _BYLINE_LABEL = re.compile(r"^\s*(redacci[oó]n|by|byline|autor|author|por)\s*:\s*(.*)$", re.I)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)  # clocks and time zones differ; a 9999 date is a typo
 
 
 @dataclass(frozen=True)
@@ -110,17 +112,41 @@ class Article:
 
 def check_url(value: Any) -> str | None:
     """The reason a URL is unusable, or None when it is an absolute http(s) URL."""
+    return normal_url(value)[1]
+
+
+def normal_url(value: Any) -> tuple[str, str | None]:
+    """(the URL as stored and published, None) or ("", the reason it is unusable)."""
     if not isinstance(value, str) or not value.strip():
-        return "missing; give the article's absolute http(s) URL"
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return f"{value.strip()[:80]!r} is not an absolute http(s) URL"
-    if any(c.isspace() for c in value.strip()):
-        return "contains spaces; percent-encode them"
-    return None
+        return "", "missing; give the article's absolute http(s) URL"
+    value = value.strip()
+    if uris.CONTROL.search(value):
+        return "", "contains a control character (NUL, tab, newline...); remove it"
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed "[" in the host
+        parts = urlsplit("")
+    if parts.scheme.lower() not in uris.SCHEMES or not parts.netloc:
+        return "", f"{value[:80]!r} is not an absolute http(s) URL"
+    if any(c.isspace() for c in value):
+        return "", "contains spaces; percent-encode them"
+    normal = uris.absolute(text.clean(value))
+    if normal is None:
+        return "", f"{value[:80]!r} has no valid host name or port; check the address"
+    if len(normal) > uris.MAX_LENGTH:
+        return "", f"longer than {uris.MAX_LENGTH} characters (percent-encoded); shorten it"
+    return normal, None
 
 
-def parse_time(value: Any, name: str, errors: list[FieldError]) -> datetime | None:
+def normal_guid(value: str) -> str:
+    """A guid as the feeds publish it: plain text, an http(s) one written as a URI."""
+    return uris.guid(text.plain(value))
+
+
+def parse_time(
+    value: Any, name: str, errors: list[FieldError], now: datetime | None = None
+) -> datetime | None:
+    """An aware datetime from 1970 on (and at most a day after ``now`` when given)."""
     if value in (None, ""):
         return None
     if not isinstance(value, str):
@@ -137,7 +163,20 @@ def parse_time(value: Any, name: str, errors: list[FieldError]) -> datetime | No
         return None
     if moment.tzinfo is None:
         errors.append(
-            FieldError(name, f"{value!r} has no timezone; add Z or an offset like -05:00")
+            FieldError(name, f"{value[:40]!r} has no timezone; add Z or an offset like -05:00")
+        )
+        return None
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-23:59 is in the year 10000 in UTC
+        errors.append(FieldError(name, f"{value[:40]!r} is out of range; give a real date"))
+        return None
+    if utc < EARLIEST:
+        errors.append(FieldError(name, f"{value[:40]!r} is before 1970; give the real date"))
+        return None
+    if now is not None and utc > now + FUTURE_SLACK:
+        errors.append(
+            FieldError(name, f"{value[:40]!r} is more than a day in the future; check the date")
         )
         return None
     return moment
@@ -178,10 +217,14 @@ def build_input(
     guid: Any = None,
     withdrawn: Any = False,
     errors: list[FieldError] | None = None,
+    now: datetime | None = None,
 ) -> ArticleInput:
-    """Validate and normalise one article; raise ArticleRejected listing every bad field."""
+    """Validate and normalise one article; raise ArticleRejected listing every bad field.
+
+    ``now`` (the caller's clock) bounds how far in the future a date may be.
+    """
     errors = list(errors or [])
-    url_problem = check_url(url)
+    clean_url, url_problem = normal_url(url)
     if url_problem:
         errors.append(FieldError("url", url_problem))
     if not sections:
@@ -195,35 +238,42 @@ def build_input(
     clean_headline = text.plain(headline) if isinstance(headline, str) else ""
     if not clean_headline and not any(e.field == "headline" for e in errors):
         errors.append(FieldError("headline", "empty; every article needs a headline"))
-    image_url = image_alt = image_caption = image_credit = None
+    image_url: str | None = None
+    image_alt = image_caption = image_credit = None
     if image is not None:
         if not isinstance(image, dict):
             errors.append(FieldError("image", "must be an object with url, alt, caption, credit"))
-        elif image.get("url"):
-            problem = check_url(image.get("url"))
-            if problem:
-                errors.append(FieldError("image.url", problem))
-            else:
-                image_url = str(image["url"]).strip()
-            image_alt = text.plain(str(image.get("alt") or "")) or None
-            image_caption = text.plain(str(image.get("caption") or "")) or None
-            image_credit = text.plain(str(image.get("credit") or "")) or None
+        else:
+            for key in ("url", "alt", "caption", "credit"):
+                if image.get(key) is not None and not isinstance(image[key], str):
+                    errors.append(FieldError(f"image.{key}", "must be a string"))
+            if isinstance(image.get("url"), str) and image["url"].strip():
+                image_url, problem = normal_url(image["url"])
+                if problem:
+                    errors.append(FieldError("image.url", problem))
+                image_alt = _plain_or_none(image.get("alt"))
+                image_caption = _plain_or_none(image.get("caption"))
+                image_credit = _plain_or_none(image.get("credit"))
     if language is not None and (
         not isinstance(language, str)
         or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?", language)
     ):
         errors.append(FieldError("language", "must be a language code such as 'en' or 'es'"))
-    published = parse_time(published_at, "published_at", errors)
-    updated = parse_time(updated_at, "updated_at", errors)
-    if guid is not None and (not isinstance(guid, str) or not text.plain(guid)):
-        errors.append(FieldError("guid", "must be a non-empty string (defaults to the url)"))
+    published = parse_time(published_at, "published_at", errors, now)
+    updated = parse_time(updated_at, "updated_at", errors, now)
+    clean_guid = clean_url
+    if guid is not None:
+        clean_guid = normal_guid(guid) if isinstance(guid, str) else ""
+        if not clean_guid:
+            errors.append(FieldError("guid", "must be a non-empty string (defaults to the url)"))
+        elif len(clean_guid) > uris.MAX_LENGTH:
+            errors.append(FieldError("guid", f"longer than {uris.MAX_LENGTH} characters"))
     if not isinstance(withdrawn, bool):
         errors.append(FieldError("withdrawn", "must be true or false"))
     if errors:
         raise ArticleRejected(errors)
 
-    clean_url = str(url).strip()
-    clean_body = text.sanitize_html(body if isinstance(body, str) else "")
+    clean_body = text.sanitize_html(body if isinstance(body, str) else "", base=clean_url)
     clean_lede = text.plain(lede) if isinstance(lede, str) else ""
     if clean_lede:
         teaser = text.is_teaser(clean_lede)
@@ -231,7 +281,7 @@ def build_input(
         clean_lede, teaser = text.lede_from_body(clean_body)
     clean_byline = text.plain(byline) if isinstance(byline, str) else ""
     return ArticleInput(
-        guid=text.plain(guid) if isinstance(guid, str) else clean_url,
+        guid=clean_guid,
         url=clean_url,
         sections=slugs,
         headline=clean_headline,
@@ -252,10 +302,14 @@ def build_input(
     )
 
 
+def _plain_or_none(value: Any) -> str | None:
+    return (text.plain(value) or None) if isinstance(value, str) else None
+
+
 # -- the publisher's text export -------------------------------------------------
 
 
-def parse_seed(raw: str, settings: Settings) -> ArticleInput:
+def parse_seed(raw: str, settings: Settings, now: datetime | None = None) -> ArticleInput:
     """Parse one article in the publisher's export format (see shared seeds).
 
     section / ``Imagen:`` [url] / headline / ``Redacción:`` [byline] / lede / URL / body
@@ -301,10 +355,11 @@ def parse_seed(raw: str, settings: Settings) -> ArticleInput:
         body=body,
         image={"url": image_url} if image_url else None,
         byline=byline,
+        now=now,
     )
 
 
-def parse_json(obj: Any, settings: Settings) -> ArticleInput:
+def parse_json(obj: Any, settings: Settings, now: datetime | None = None) -> ArticleInput:
     """Validate one article object of the ingest API / JSON Lines import."""
     if not isinstance(obj, dict):
         raise ArticleRejected([FieldError("(record)", "must be a JSON object")])
@@ -333,4 +388,5 @@ def parse_json(obj: Any, settings: Settings) -> ArticleInput:
         updated_at=obj.get("updated_at"),
         guid=obj.get("guid"),
         withdrawn=obj.get("withdrawn", False),
+        now=now,
     )

@@ -40,13 +40,16 @@ ALL_SLUG = "all"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 DNS_NAME_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 # Invisible controls that reorder or hide text: never meant in a header or a name.
-_HIDDEN = frozenset("\u200b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+# The characters articles lose on the way in (syndicate.text), refused here instead.
+_HIDDEN = re.compile(
+    "[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
 
 
 def _control_characters(value: str) -> list[str]:
     """C0/C1 controls (CR, LF, NEL...), line/paragraph separators, bidi overrides."""
     return sorted(
-        {c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _HIDDEN}
+        {c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp") or _HIDDEN.match(c)}
     )
 
 
@@ -242,6 +245,8 @@ class FeedSettings(_Table):
     items: int = Field(50, ge=1, le=1000)
     full_text: bool = True
     websub_hub: OptionalUrl = ""
+    # Largest file a build writes: the oldest entries are left out to fit.
+    max_bytes: int = Field(10 * 1024 * 1024, ge=64 * 1024)
 
 
 class ScheduleSettings(_Table):

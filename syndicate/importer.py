@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -70,37 +72,57 @@ def expand(paths: list[Path]) -> list[Path]:
     return files
 
 
+def load_json(raw: str | bytes) -> Any:
+    """json.loads, with malformed or absurdly nested input as a rejection naming the problem."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ArticleRejected(
+            [FieldError("(json)", f"malformed JSON: {exc.msg} at column {exc.colno}")]
+        ) from None
+    except RecursionError:
+        raise ArticleRejected(
+            [FieldError("(json)", "nested too deeply; an article is a flat object")]
+        ) from None
+
+
 def read_records(
-    path: Path, settings: Settings
+    path: Path, settings: Settings, now: datetime | None = None
 ) -> Iterator[tuple[str, ArticleInput | ArticleRejected]]:
     """Yield (record label, article or rejection) for every record of one file."""
     suffix = path.suffix.lower()
-    content = decode(path.read_bytes())
+    try:
+        content = decode(path.read_bytes())
+    except OSError as exc:  # removed or unreadable since the folder was listed
+        reason = exc.strerror or type(exc).__name__
+        yield "", ArticleRejected([FieldError("(file)", f"cannot be read: {reason}")])
+        return
     if suffix in (".jsonl", ".ndjson"):
-        for number, line in enumerate(content.splitlines(), start=1):
+        # Only "\n" ends a record: U+2028, U+0085 and the like are text inside strings.
+        for number, line in enumerate(content.split("\n"), start=1):
             if not line.strip():
                 continue
             label = f":{number}"
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield label, _malformed(exc)
+                obj = load_json(line)
+            except ArticleRejected as rejected:
+                yield label, rejected
                 continue
-            yield label, _parse(parse_json, obj, settings)
+            yield label, _parse(parse_json, obj, settings, now)
     elif suffix == ".json":
         try:
-            data = json.loads(content)
-        except json.JSONDecodeError as exc:
-            yield "", _malformed(exc)
+            data = load_json(content)
+        except ArticleRejected as rejected:
+            yield "", rejected
             return
         items = data if isinstance(data, list) else [data]
         for index, obj in enumerate(items, start=1):
             yield (
                 (f" #{index}" if isinstance(data, list) else ""),
-                _parse(parse_json, obj, settings),
+                _parse(parse_json, obj, settings, now),
             )
     elif suffix == ".txt":
-        yield "", _parse(parse_seed, content, settings)
+        yield "", _parse(parse_seed, content, settings, now)
     else:
         yield (
             "",
@@ -134,11 +156,18 @@ def _malformed(exc: json.JSONDecodeError) -> ArticleRejected:
     )
 
 
-def _parse(parser, source, settings: Settings) -> ArticleInput | ArticleRejected:
+def _parse(
+    parser: Callable[..., ArticleInput],
+    source: Any,
+    settings: Settings,
+    now: datetime | None,
+) -> ArticleInput | ArticleRejected:
     try:
-        return parser(source, settings)
+        return parser(source, settings, now)
     except ArticleRejected as rejected:
         return rejected
+    except RecursionError:
+        return ArticleRejected([FieldError("(record)", "nested too deeply")])
 
 
 def import_paths(
@@ -149,10 +178,11 @@ def import_paths(
     on_record: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     report = ImportReport()
+    now = clock.now()
     for path in expand(paths):
         report.files += 1
         good: list[ArticleInput] = []
-        for label, item in read_records(path, settings):
+        for label, item in read_records(path, settings, now):
             report.records += 1
             if isinstance(item, ArticleRejected):
                 report.rejected.append(Rejection(str(path), label, str(item)))

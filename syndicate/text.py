@@ -10,15 +10,28 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
+import lxml.html
 import nh3
+
+from syndicate import uris
 
 # XML 1.0 allows tab, LF, CR and everything from U+0020 up, less surrogates and
 # U+FFFE/U+FFFF. C1 controls are allowed by XML but are never meant in news text.
-_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\ufdd0-\ufdef]"
+_FORBIDDEN_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\ufdd0-\ufdef"
+# Invisible format characters: zero-width space, soft hyphen, BOM, word joiners, the
+# bidi marks, embeddings, overrides and isolates (they can reorder what a reader sees).
+# ZWJ and ZWNJ stay: emoji and several scripts need them.
+_INVISIBLE_CHARS = (
+    "\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
 )
-_INVISIBLE = re.compile("[\u200b\u2028\u2029\u00ad\ufeff]")
+# One pass for both (each pass over a long body costs as much as the rest of clean()).
+_REMOVED = re.compile(f"[{_FORBIDDEN_CHARS}{_INVISIBLE_CHARS}]")
+_ASCII_REMOVED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR end a line: a newline, so words stay apart.
+_LINE_END = re.compile("[\u0085\u2028\u2029]")
 _TAG = re.compile(r"<[^>]*>")
 _HIDDEN_ELEMENT = re.compile(r"<(script|style|template)\b[^>]*>.*?(</\1\s*>|$)", re.I | re.S)
 _SPACE = re.compile(r"\s+")
@@ -81,15 +94,57 @@ ALLOWED_ATTRIBUTES = {
     "q": {"cite"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+_URL_ATTRIBUTES = {"href", "src", "cite"}
+# Containers the sanitiser does not keep: their edges are paragraph breaks, not nothing.
+_FLATTENED = {
+    "address",
+    "article",
+    "aside",
+    "center",
+    "details",
+    "dialog",
+    "div",
+    "fieldset",
+    "footer",
+    "form",
+    "h1",
+    "header",
+    "hgroup",
+    "main",
+    "nav",
+    "search",
+    "section",
+    "summary",
+}
+_KEPT_BLOCKS = {
+    "blockquote",
+    "dl",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "ol",
+    "p",
+    "pre",
+    "table",
+    "ul",
+}
+_HAS_FLATTENED = re.compile(r"<\s*(" + "|".join(sorted(_FLATTENED)) + r")\b", re.I)
 
 
 def clean(value: str | None) -> str:
     """NFC, without characters XML forbids or control characters (tab and newlines stay)."""
     if not value:
         return ""
+    if value.isascii():
+        return _ASCII_REMOVED.sub("", value)
     value = unicodedata.normalize("NFC", value)
-    value = _FORBIDDEN.sub("", value)
-    return _INVISIBLE.sub("", value)
+    if "\u2028" in value or "\u2029" in value or "\x85" in value:
+        value = _LINE_END.sub("\n", value)
+    return _REMOVED.sub("", value)
 
 
 def plain(value: str | None) -> str:
@@ -103,22 +158,77 @@ def plain(value: str | None) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def sanitize_html(value: str | None) -> str:
-    """Body HTML with only harmless tags; plain text bodies become paragraphs."""
+def sanitize_html(value: str | None, base: str | None = None) -> str:
+    """Body HTML with only harmless tags; plain text bodies become paragraphs.
+
+    With ``base`` (the article's URL) every link and image address is made an
+    absolute URI against it, and one that cannot be is dropped.
+    """
     value = clean(value)
     if not value.strip():
         return ""
     if not _HAS_TAG.search(value):
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n", value) if p.strip()]
         return "".join(f"<p>{html.escape(_SPACE.sub(' ', p), quote=False)}</p>" for p in paragraphs)
+    if _HAS_FLATTENED.search(value):
+        value = _as_paragraphs(
+            nh3.clean(
+                value,
+                tags=ALLOWED_TAGS | _FLATTENED,
+                attributes=ALLOWED_ATTRIBUTES,
+                url_schemes=URL_SCHEMES,
+                strip_comments=True,
+            )
+        )
     return nh3.clean(
         value,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_link_filter(base) if base else None,
         url_schemes=URL_SCHEMES,
         link_rel="noopener",
         strip_comments=True,
     ).strip()
+
+
+def _link_filter(base: str) -> Callable[[str, str, str], str | None]:
+    def keep(element: str, attribute: str, value: str) -> str | None:
+        return uris.resolve(base, value) if attribute in _URL_ATTRIBUTES else value
+
+    return keep
+
+
+def _as_paragraphs(fragment: str) -> str:
+    """Replace each flattened container by its content, loose text and inline runs as <p>."""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        joined = "".join(run).strip()
+        if joined:
+            out.append(f"<p>{joined}</p>")
+        run.clear()
+
+    def walk(element: Any) -> None:
+        if element.text:
+            run.append(html.escape(element.text, quote=False))
+        for child in element:
+            if child.tag in _FLATTENED:
+                flush()
+                walk(child)
+                flush()
+            elif child.tag in _KEPT_BLOCKS:
+                flush()
+                out.append(lxml.html.tostring(child, encoding="unicode", with_tail=False))
+            else:
+                run.append(lxml.html.tostring(child, encoding="unicode", with_tail=False))
+            if child.tail:
+                run.append(html.escape(child.tail, quote=False))
+
+    walk(root)
+    flush()
+    return "".join(out)
 
 
 def html_to_paragraphs(value: str) -> list[str]:

@@ -16,6 +16,7 @@ class BuiltFeeds:
     files: dict[str, bytes]
     article_ids: list[int]  # the articles shown, newest first
     updated: datetime  # the feed's own time
+    dropped: int = 0  # the oldest entries left out to keep every file within max_bytes
 
 
 def build_feeds(
@@ -27,10 +28,39 @@ def build_feeds(
 ) -> BuiltFeeds:
     chosen = entries.select(settings, section, articles)
     shown = [entry for _, entry in chosen]
-    channel = entries.channel(settings, section, shown, built_at_fallback)
-    rss, atom = xmlfeeds.render(channel, shown, reuse_entries)
+    files, updated = _render(settings, section, shown, built_at_fallback, reuse_entries)
+    kept = len(shown)
+    if _too_large(files, settings.feeds.max_bytes):
+        # The most entries that fit (sizes grow with each one): bisect, then render those.
+        low, high = 0, kept - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            attempt = _render(settings, section, shown[:middle], built_at_fallback, reuse_entries)
+            if _too_large(attempt[0], settings.feeds.max_bytes):
+                high = middle - 1
+            else:
+                low = middle
+        kept = low
+        files, updated = _render(settings, section, shown[:kept], built_at_fallback, reuse_entries)
+    ids = [article.id for article, _ in chosen[:kept]]
+    return BuiltFeeds(files, ids, updated, dropped=len(shown) - kept)
+
+
+def _render(
+    settings: Settings,
+    section: str,
+    shown: list[entries.Entry],
+    fallback: datetime,
+    reuse: bool,
+) -> tuple[dict[str, bytes], datetime]:
+    channel = entries.channel(settings, section, shown, fallback)
+    rss, atom = xmlfeeds.render(channel, shown, reuse)
     files = {"rss.xml": rss, "atom.xml": atom, "feed.json": jsonfeed.render(channel, shown)}
-    return BuiltFeeds(files, [article.id for article, _ in chosen], channel.updated)
+    return files, channel.updated
+
+
+def _too_large(files: dict[str, bytes], budget: int) -> bool:
+    return any(len(data) > budget for data in files.values())
 
 
 def build_section_feeds(

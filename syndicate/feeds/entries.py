@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
-from syndicate import text
+from syndicate import text, uris
 from syndicate.articles import Article
 from syndicate.config import ALL_SLUG, Settings
 
@@ -25,9 +25,9 @@ FEED_FILES = ("rss.xml", "atom.xml", "feed.json")
 STYLESHEET = "feed.xsl"
 GENERATOR = "syndicate"
 _SPACE = re.compile(r"\s+")
-_OPAQUE_ID = re.compile(r"^(urn|tag):\S+$")
-# What syndicate.articles.check_url accepts, as one regex (it runs for every entry).
-_HTTP_URL = re.compile(r"^https?://[^\s/?#]+\S*$", re.I)
+# A urn: or tag: guid that is already a valid URI (RFC 3986 characters, one fragment).
+_PART = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*"
+_OPAQUE_ID = re.compile(rf"^(?:urn|tag):(?!/)(?=.){_PART}(?:#{_PART})?$", re.I)
 _IMAGE_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -110,10 +110,10 @@ class Channel:
 
 
 def atom_id(guid: str, url: str, first_seen: datetime) -> str:
-    """An IRI for Atom's <id>: the guid when it already is one, else a tag: URI."""
-    if _HTTP_URL.match(guid) or _OPAQUE_ID.match(guid):
+    """A URI for Atom's <id>: the guid when it already is one, else a tag: URI."""
+    if _OPAQUE_ID.match(guid) or (guid[:4].lower() == "http" and uris.absolute(guid) == guid):
         return guid
-    host = urlsplit(url).hostname or "localhost"
+    host = quote(urlsplit(url).hostname or "localhost", safe=".-")
     return f"tag:{host},{first_seen:%Y-%m-%d}:{quote(guid, safe='')}"
 
 
@@ -132,13 +132,13 @@ def to_entry(article: Article, settings: Settings) -> Entry | None:
 # pure, so each article's cleaned entry is kept. Article equality covers every field.
 @functools.lru_cache(maxsize=4096)
 def _entry(article: Article, full_text: bool, label: str, site_title: str) -> Entry | None:
-    url = line(article.url)
+    url = uris.absolute(line(article.url))
     title = line(article.headline)
-    if not _HTTP_URL.match(url) or not title:
+    if url is None or not title:
         return None
-    guid = line(article.guid) or url
+    guid = uris.guid(line(article.guid)) or url
     lede = line(article.lede)
-    body = text.sanitize_html(article.body)
+    body = text.sanitize_html(article.body, base=url)
     teaser = article.lede_is_teaser
     if not lede and body:
         lede, teaser = text.lede_from_body(body)
@@ -148,8 +148,8 @@ def _entry(article: Article, full_text: bool, label: str, site_title: str) -> En
     edited = article.updated_at != article.first_seen_at
     updated = max(feed_time(article.updated_at), published) if edited else published
     image = None
-    image_url = line(article.image_url)
-    if image_url and _HTTP_URL.match(image_url):
+    image_url = uris.absolute(line(article.image_url)) if article.image_url else None
+    if image_url:
         image = Image(
             url=image_url,
             type=image_type(image_url),
@@ -180,9 +180,12 @@ def select(
     chosen = [a for a in articles if not a.withdrawn and (slug == ALL_SLUG or slug in a.sections)]
     chosen.sort(key=lambda a: (a.sort_time, a.guid), reverse=True)
     out: list[tuple[Article, Entry]] = []
+    # Stored guids that publish alike (written before import normalised them) show once.
+    published: set[str] = set()
     for article in chosen:
         entry = to_entry(article, settings)
-        if entry is not None:
+        if entry is not None and entry.guid not in published and entry.atom_id not in published:
+            published.update((entry.guid, entry.atom_id))
             out.append((article, entry))
             if len(out) == settings.feeds.items:
                 break
@@ -204,10 +207,15 @@ def channel(settings: Settings, slug: str, entries: list[Entry], fallback: datet
         title=title,
         description=description,
         language=language,
-        site_url=settings.site.url + "/",
-        feed_base=f"{settings.public_url}/feeds/{slug}/",
-        hub=settings.feeds.websub_hub,
+        site_url=_uri(settings.site.url + "/"),
+        feed_base=_uri(f"{settings.public_url}/feeds/{slug}/"),
+        hub=_uri(settings.feeds.websub_hub) if settings.feeds.websub_hub else "",
         ttl_minutes=max(1, math.ceil(settings.schedule.poll_seconds / 60)),
         updated=updated,
         author=site,
     )
+
+
+def _uri(address: str) -> str:
+    # Config URLs were checked at load; an IDN host or a non-ASCII path still needs writing as a URI.
+    return uris.absolute(address) or address

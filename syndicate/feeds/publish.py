@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from syndicate.feeds.files import ensure_stylesheet, write_changed
 from syndicate.store import articles, state
 from syndicate.store.state import FeedState
 
+log = logging.getLogger(__name__)
 WEBSUB_PENDING = "feeds.websub_pending"
 _LOCK_KEY = 7_310_554_201  # PostgreSQL advisory lock: one publisher at a time
 _REUSE_UP_TO = 8  # sections in one rebuild that still keep their built entries
@@ -37,6 +39,7 @@ class PublishReport:
     stylesheet_written: bool = False
     websub_error: str | None = None
     websub_sent: list[str] = field(default_factory=list)
+    trimmed: dict[str, int] = field(default_factory=dict)  # section -> entries left out
 
     @property
     def changed_sections(self) -> list[str]:
@@ -45,6 +48,10 @@ class PublishReport:
     def lines(self) -> list[str]:
         out = [f"{slug}: written ({', '.join(names)})" for slug, names in self.written.items()]
         out += [f"{slug}: unchanged" for slug in self.unchanged]
+        out += [
+            f"{slug}: {count} oldest entries left out to fit [feeds] max_bytes"
+            for slug, count in self.trimmed.items()
+        ]
         if self.websub_sent:
             out.append(f"websub: hub told about {len(self.websub_sent)} feed URLs")
         if self.websub_error:
@@ -115,6 +122,14 @@ def _rebuild(
         fallback = (known.newest_at or known.built_at) if known is not None else now
         articles_shown = _articles_for(conn, settings, slug)
         built = build_feeds(settings, slug, articles_shown, fallback, reuse_entries=reuse)
+        if built.dropped:
+            report.trimmed[slug] = built.dropped
+            log.warning(
+                "%s: the %d oldest entries left out to keep each file under [feeds] max_bytes = %d",
+                slug,
+                built.dropped,
+                settings.feeds.max_bytes,
+            )
         digest = _hash(built.files)
         folder = output / slug
         on_disk = all((folder / name).exists() for name in FEED_FILES)

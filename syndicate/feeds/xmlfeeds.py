@@ -6,6 +6,7 @@ Atom entry links lose ``rel``/``type`` (an image enclosure would become a second
 ``author`` is invalid, so bylines go to ``dc:creator``; ``media:group`` around a
 single ``media:content`` is an error, so there is no group; RSS
 ``description`` is HTML, so the plain-text lede is escaped once more there.
+HTML (RSS description and content:encoded, Atom content) is written as CDATA.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lxml import etree
 from syndicate.feeds.entries import GENERATOR, STYLESHEET, Channel, Entry
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 _EXT = "syndicate"
@@ -38,6 +40,16 @@ def _sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
     if text is not None:
         element.text = text
     return element
+
+
+def _as_cdata(element: Any, value: str) -> None:
+    """HTML as a CDATA section: the markup reads as written ("AT&amp;T", not "AT&amp;amp;T").
+
+    ``value`` is the element's text, passed in (reading it back from lxml copies it).
+    A CDATA section cannot hold "]]>"; such a value keeps the usual escaping.
+    """
+    if element is not None and ("&" in value or "<" in value) and "]]>" not in value:
+        element.text = etree.CDATA(value)
 
 
 def _media(parent: Any, entry: Entry) -> None:
@@ -73,6 +85,11 @@ class _EntryExtension(BaseEntryExtension):
         description = item.find("description")
         if description is not None and entry.summary:
             description.text = entry.summary_html
+            _as_cdata(description, entry.summary_html)
+        elif description is not None:  # no summary: feedgen put the body there
+            _as_cdata(description, entry.content_html)
+        if entry.content_html and entry.summary:
+            _as_cdata(item.find(f"{{{CONTENT_NS}}}encoded"), entry.content_html)
         _sub(item, f"{{{DC_NS}}}creator", entry.author)
         if entry.image is not None:
             _sub(item, "enclosure", url=entry.image.url, length="0", type=entry.image.type)
@@ -82,6 +99,8 @@ class _EntryExtension(BaseEntryExtension):
     def extend_atom(self, element: Any) -> Any:
         # feedgen keeps one id for both formats; Atom needs an IRI even when the guid is not.
         element.find("id").text = self.entry.atom_id
+        if self.entry.content_html:
+            _as_cdata(element.find("content"), self.entry.content_html)
         if self.entry.image is not None:
             # feedgen writes Atom with a default namespace on un-namespaced elements.
             _sub(

@@ -86,8 +86,11 @@ class ArticlesApi:
         except (ValueError, UnicodeDecodeError) as exc:
             metrics.ARTICLES_INGESTED.labels(outcome="rejected").inc()
             return _errors([FieldError("(body)", f"not valid JSON: {exc}")])
+        except RecursionError:
+            metrics.ARTICLES_INGESTED.labels(outcome="rejected").inc()
+            return _errors([FieldError("(body)", "nested too deeply; send one flat article")])
         try:
-            record = parse_json(data, self.svc.settings)
+            record = parse_json(data, self.svc.settings, self.svc.clock.now())
         except ArticleRejected as exc:
             metrics.ARTICLES_INGESTED.labels(outcome="rejected").inc()
             return _errors(exc.errors)

@@ -98,6 +98,9 @@ class _Site:
             day = date.fromisoformat(raw)
         except ValueError:
             raise HTTPException(404) from None
+        # No edition before articles can be dated, nor where time zone arithmetic overflows.
+        if not date(1970, 1, 1) <= day <= date(9998, 12, 31):
+            raise HTTPException(404)
         page = await run_in_threadpool(self._edition, day)
         if page is None:
             raise HTTPException(404)

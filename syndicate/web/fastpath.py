@@ -86,7 +86,7 @@ class FeedProtocol(HttpToolsProtocol):
         if not path or path.endswith(b"/") or not path.isascii() or b"%" in path or b"#" in path:
             return False
         reply = answer(cache, path.decode("ascii"), self.headers)
-        if reply is None:
+        if reply is None or reply.disk is not None:  # a streamed file goes the ASGI way
             return False
         keep_alive = parser.get_http_version() != "1.0" and parser.should_keep_alive()
         parts = [reply.head]

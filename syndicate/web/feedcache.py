@@ -29,7 +29,10 @@ EXTENSION_TYPES = {
     ".xsl": "text/xsl; charset=utf-8",
     ".css": "text/css; charset=utf-8",
 }
+# Larger files (a feed over its [feeds] max_bytes, written by hand or an older build) are
+# still served, streamed from disk and without gzip, rather than held in memory.
 MAX_FILE_BYTES = 32 * 1024 * 1024
+_CHUNK = 1024 * 1024
 # Browsers show application/rss+xml and application/atom+xml as raw source and never
 # apply the feed's xml-stylesheet; served as application/xml they render the page.
 BROWSER_XML_TYPE = "application/xml; charset=utf-8"
@@ -52,11 +55,18 @@ class Reply:
     headers: list[tuple[bytes, bytes]]
     head: bytes  # status line and header lines, without Date and the closing blank line
     body: bytes
+    disk: Path | None = None  # the body is this file's content, to be streamed
 
     @classmethod
-    def of(cls, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Reply:
+    def of(
+        cls,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        disk: Path | None = None,
+    ) -> Reply:
         lines = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-        return cls(status, headers, _STATUS_LINES[status] + lines, body)
+        return cls(status, headers, _STATUS_LINES[status] + lines, body, disk)
 
 
 @dataclass(frozen=True)
@@ -77,14 +87,26 @@ class FeedFile:
     # The same four for a browser (Accept: text/html) opening an RSS or Atom feed.
     browser_replies: tuple[Reply, ...]
     tags: frozenset[bytes]  # both ETags as sent, for the common exact-match revalidation
+    disk: Path | None = None  # set for a file too large to hold: its replies stream it
 
     @classmethod
     def load(
         cls, path: str, file: Path, stamp: tuple[int, int, int], cache_control: str
     ) -> FeedFile:
-        body = file.read_bytes()
-        digest = hashlib.sha256(body).hexdigest()[:32]
-        gzipped = gzip.compress(body, compresslevel=9, mtime=0)
+        large = stamp[1] > MAX_FILE_BYTES
+        if large:
+            hasher = hashlib.sha256()
+            with file.open("rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    hasher.update(chunk)
+            digest = hasher.hexdigest()[:32]
+            body = gzipped = b""
+            size = zipped_size = stamp[1]
+        else:
+            body = file.read_bytes()
+            digest = hashlib.sha256(body).hexdigest()[:32]
+            gzipped = gzip.compress(body, compresslevel=9, mtime=0)
+            size, zipped_size = len(body), len(gzipped)
         mtime = float(stamp[0] // 1_000_000_000)
         last_modified = formatdate(mtime, usegmt=True)
         kind = media_type(os.path.basename(path)) or "application/octet-stream"
@@ -103,13 +125,17 @@ class FeedFile:
         def variants(content_type: str) -> tuple[Reply, ...]:
             plain = [
                 (b"content-type", content_type.encode()),
-                (b"content-length", str(len(body)).encode()),
+                (b"content-length", str(size).encode()),
                 *common(etag),
             ]
+            if large:  # streamed as it is: the same reply whatever the client accepts
+                full = Reply.of(200, plain, b"", disk=file)
+                unchanged = Reply.of(304, common(etag), b"")
+                return (full, full, unchanged, unchanged)
             zipped = [
                 (b"content-type", content_type.encode()),
                 (b"content-encoding", b"gzip"),
-                (b"content-length", str(len(gzipped)).encode()),
+                (b"content-length", str(zipped_size).encode()),
                 *common(gzip_etag),
             ]
             return (
@@ -133,6 +159,7 @@ class FeedFile:
             replies=replies,
             browser_replies=variants(BROWSER_XML_TYPE) if styled else replies,
             tags=frozenset((etag.encode(), gzip_etag.encode())),
+            disk=file if large else None,
         )
 
 
@@ -212,7 +239,4 @@ class FeedCache:
                 continue
             if not entry.is_file(follow_symlinks=False):
                 continue
-            stamp = _stamp(entry)
-            if stamp[1] > MAX_FILE_BYTES:
-                continue
-            found[prefix + entry.name] = (Path(entry.path), stamp)
+            found[prefix + entry.name] = (Path(entry.path), _stamp(entry))

@@ -6,12 +6,15 @@ hottest path of the service, and everything it needs was computed at load time.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from syndicate import metrics
-from syndicate.web.feedcache import FeedCache, FeedFile, Reply
+from syndicate.web.feedcache import _CHUNK, FeedCache, FeedFile, Reply
 
 _NOT_FOUND = b"Not Found\n"
 _NOT_FOUND_HEADERS = [
@@ -133,6 +136,18 @@ class FeedFiles:
             await _respond(send, 301, [(b"location", location), (b"content-length", b"0")], b"")
             return
         reply = answer(self.cache, path, scope["headers"])
+        if reply is not None and reply.disk is not None and method == "GET":
+            handle = _open_current(self.cache, path)
+            if handle is None:  # replaced or removed since the last scan: look again, once
+                self.cache.refresh()
+                reply = answer(self.cache, path, scope["headers"])
+                handle = _open_current(self.cache, path) if reply and reply.disk else None
+            if reply is not None and handle is not None:
+                with handle:
+                    await _stream(send, reply, handle)
+                return
+            if reply is not None and reply.disk is not None:
+                reply = None  # it keeps changing under us: as good as gone
         if reply is None:
             metrics.FEED_REQUEST_COUNTS[2] += 1
             await _respond(send, 404, _NOT_FOUND_HEADERS, b"" if method == "HEAD" else _NOT_FOUND)
@@ -143,3 +158,26 @@ class FeedFiles:
 async def _respond(send: Any, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _open_current(cache: FeedCache, path: str) -> Any:
+    """The streamed file at ``path``, open, if it is still the one whose headers we send."""
+    file = cache.get(path)
+    if file is None or file.disk is None:
+        return None
+    try:
+        handle = open(file.disk, "rb")  # noqa: SIM115
+    except OSError:
+        return None
+    info = os.fstat(handle.fileno())
+    if (info.st_mtime_ns, info.st_size, info.st_ino) != file.stamp:
+        handle.close()
+        return None
+    return handle
+
+
+async def _stream(send: Any, reply: Reply, handle: Any) -> None:
+    await send({"type": "http.response.start", "status": reply.status, "headers": reply.headers})
+    while chunk := await run_in_threadpool(handle.read, _CHUNK):
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
