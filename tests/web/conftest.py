@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from syndicate import config, store
 from syndicate.clock import FixedClock
 from syndicate.web import create_app
+from syndicate.web.fastpath import FeedProtocol
 from tests.conftest import write_config
 from tests.web.server import base_url, bound_socket, running
 
@@ -72,8 +73,9 @@ def start_web(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[..., Web]]
         engine = store.open_engine(settings.database.url)
         store.migrate(engine)
         options.setdefault("publish", None)
+        protocol = options.pop("protocol", FeedProtocol)
         app = create_app(settings, engine, clock, **options)
-        context = running(app, sock)
+        context = running(app, sock, protocol)
         url = context.__enter__()
         http = httpx.Client(base_url=url, timeout=10)
         opened.append((context, http, engine))

@@ -26,11 +26,11 @@ def base_url(sock: socket.socket) -> str:
 
 
 @contextmanager
-def running(app: Any, sock: socket.socket) -> Iterator[str]:
+def running(app: Any, sock: socket.socket, protocol: type = FeedProtocol) -> Iterator[str]:
     # The protocol `syndicate serve` uses, so feed hits take the same shortcut here.
     config = uvicorn.Config(
         app,
-        http=FeedProtocol,
+        http=protocol,
         log_level="warning",
         access_log=False,
         proxy_headers=False,
