@@ -8,13 +8,13 @@ are masked whenever settings are printed.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -26,7 +26,9 @@ from pydantic import (
     field_validator,
 )
 
+from syndicate import redact
 from syndicate.errors import ConfigError
+from syndicate.timezones import canonical_timezone
 
 CONFIG_ENV = "SYNDICATE_CONFIG"
 SECRET_ENV = "SYNDICATE_SECRET"
@@ -36,13 +38,12 @@ ALL_SLUG = "all"
 
 
 def _check_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    found = canonical_timezone(value)
+    if found is None:
         raise ValueError(
-            f"unknown timezone {value!r}; use an IANA name such as 'America/Lima' or 'UTC'"
-        ) from None
-    return value
+            f"unknown timezone {value!r}; use an IANA place name such as 'America/Lima', or 'UTC'"
+        )
+    return found
 
 
 def _check_http_url(value: str) -> str:
@@ -191,10 +192,23 @@ class SmtpSettings(_Table):
     ca_file: str = ""
 
 
+def _check_networks(values: list[str]) -> list[str]:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not an address or CIDR; write e.g. '127.0.0.1/32' or '10.0.0.0/8'"
+            ) from None
+    return values
+
+
 class ServerSettings(_Table):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     public_url: OptionalUrl = ""
+    # Reverse proxies whose X-Forwarded-For is believed; nobody's by default.
+    trusted_proxies: Annotated[list[str], AfterValidator(_check_networks)] = []
 
 
 class Settings(_Table):
@@ -257,6 +271,7 @@ class Settings(_Table):
     def masked(self) -> dict[str, Any]:
         """Settings as a dict for printing: secrets shown only as set or not set."""
         data = self.model_dump(by_alias=True, exclude={"secret", "api_token", "smtp_password"})
+        data = redact.values(data)  # passwords written into URLs (the database's, a hub's)
         data["secrets"] = {
             SECRET_ENV: _mask(self.secret),
             API_TOKEN_ENV: _mask(self.api_token),

@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, delete, insert, select, update
 
@@ -16,6 +15,7 @@ from syndicate.addresses import normalise_address
 from syndicate.config import Settings, _check_hhmm
 from syndicate.db import subscriber_sections, subscribers
 from syndicate.errors import InputError
+from syndicate.timezones import canonical_timezone
 
 STATUSES = ("pending", "active", "unsubscribed", "bounced")
 CSV_COLUMNS = ["email", "sections", "timezone", "language", "digest_time", "status"]
@@ -69,13 +69,13 @@ def validate(
             )
         if slug not in slugs:
             slugs.append(slug)
-    tz = (timezone or "").strip() or settings.site.timezone
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
+    asked = (timezone or "").strip() or settings.site.timezone
+    tz = canonical_timezone(asked)
+    if tz is None:
         raise InputError(
-            f"timezone: unknown timezone {tz!r}", hint="use an IANA name like Europe/Madrid"
-        ) from None
+            f"timezone: unknown timezone {asked!r}",
+            hint="use an IANA place name like Europe/Madrid or America/Lima, or UTC",
+        )
     lang = (language or "").strip().lower() or (
         settings.section_language(slugs[0]) if slugs else settings.site.language
     )

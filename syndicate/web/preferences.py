@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -13,6 +15,20 @@ from syndicate.errors import InputError
 from syndicate.subscribers import Subscriber, SubscriberInput
 from syndicate.web.subscriberpages import SubscriberPages
 
+# The form's fields, by the name validation errors start with, and their message keys.
+_FIELD_ERRORS = {
+    "sections": "section",
+    "timezone": "timezone",
+    "language": "language",
+    "digest_time": "digest_time",
+}
+
+
+def _field(exc: InputError) -> str:
+    """The message key for the field ``exc`` names ('form' when it names none of the form's)."""
+    named = getattr(exc, "field", None) or re.split(r"[^a-z_]", exc.message, maxsplit=1)[0]
+    return _FIELD_ERRORS.get(str(named), "form")
+
 
 class PreferencesPage(SubscriberPages):
     async def preferences(self, request: Request) -> Response:
@@ -23,7 +39,7 @@ class PreferencesPage(SubscriberPages):
         lang = self._lang(request, found)
         if request.method == "GET":
             return self._preferences_form(request, lang, found)
-        form = await request.form()
+        form = await self._read_form(request)
         if not self._csrf_ok(request, form):
             return self._csrf_failed(request)
         chosen = [str(s) for s in form.getlist("sections")]
@@ -38,8 +54,7 @@ class PreferencesPage(SubscriberPages):
                 found.status,
             )
         except InputError as exc:
-            field = exc.message.split(":", 1)[0]
-            return self._preferences_form(request, lang, found, status=400, error=field)
+            return self._preferences_form(request, lang, found, status=400, error=_field(exc))
         await run_in_threadpool(self._save_preferences, found.id, item)
         updated = await run_in_threadpool(self._get, found.id)
         assert updated is not None
