@@ -72,9 +72,12 @@ def feeds_links(rt: Runtime, section: str) -> None:
 def server_options(host: str, port: int, verbose: bool = False) -> dict:
     """uvicorn settings shared by `serve` and `run`: fast parser, no websockets, quiet access log."""
     from syndicate.web.fastpath import FeedProtocol
+    from syndicate.web.limits import KEEP_ALIVE_SECONDS
 
     return {
+        # Head size and time limits live in FeedProtocol (uvicorn's are for h11 only).
         "http": FeedProtocol,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "host": host,
         "port": port,
         "log_level": "debug" if verbose else "warning",

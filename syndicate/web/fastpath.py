@@ -87,6 +87,10 @@ class FeedProtocol(HttpToolsProtocol):
         self._head_timer = None
         if self.transport.is_closing():
             return
+        if self.cycle is not None and not self.cycle.response_complete:
+            # Still answering the previous request: the client may wait for that.
+            self._head_timer = self.loop.call_later(self.head_seconds, self._head_too_slow)
+            return
         if self._head_open:
             self._refuse(408, f"request head not received within {self.head_seconds:g} s\n")
         else:

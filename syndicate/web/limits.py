@@ -14,6 +14,7 @@ from typing import Any
 HEAD_BYTES = 32 * 1024  # request line and headers together (as nginx's 4 x 8 KiB buffers)
 HEAD_FIELDS = 100  # header lines in one request
 HEAD_SECONDS = 10.0  # from the connection (or the head's first byte) to the end of the head
+KEEP_ALIVE_SECONDS = 5  # an idle kept-alive connection closes (uvicorn's timeout_keep_alive)
 LINGER_SECONDS = 2.0  # after a refusal, input is read and dropped this long so the reply is seen
 
 FORM_BYTES = 8 * 1024  # subscribe, unsubscribe and preferences forms (and any other route)

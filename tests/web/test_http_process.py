@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from syndicate.web.limits import HEAD_SECONDS
+from syndicate.web.limits import HEAD_SECONDS, KEEP_ALIVE_SECONDS
 from tests.conftest import write_config
 from tests.web.rawhttp import connect, read_reply, send_all
 from tests.web.served import serve
@@ -70,3 +70,22 @@ def test_a_trickled_head_is_cut_off_by_the_real_server(tmp_path: Path) -> None:
         assert httpx.get(f"{served.url}/healthz").status_code == 200
     assert (status, closed) == (408, True)
     assert took < HEAD_SECONDS + 10
+
+
+@pytest.mark.slow
+def test_idle_connections_are_closed_by_the_real_server(tmp_path: Path) -> None:
+    with (
+        serve(write_config(tmp_path)) as served,
+        connect(served.url, timeout=30) as silent,
+        connect(served.url, timeout=30) as kept,
+    ):
+        send_all(kept, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        started = time.monotonic()
+        answered, _, _ = read_reply(kept)
+        kept_closed = read_reply(kept, timeout=KEEP_ALIVE_SECONDS + 5, until_closed=True)[2]
+        kept_took = time.monotonic() - started
+        silent_closed = read_reply(silent, timeout=HEAD_SECONDS + 5, until_closed=True)[2]
+        silent_took = time.monotonic() - started
+    assert answered == 200
+    assert kept_closed and kept_took < KEEP_ALIVE_SECONDS + 5
+    assert silent_closed and silent_took < HEAD_SECONDS + 5

@@ -178,3 +178,27 @@ def test_the_forms_take_no_files(preferences) -> None:
 
         ana = subscribers.find(conn, "ana@example.com")
     assert ana is not None and ana.sections == ()
+
+
+ODD_BODIES = [
+    ("application/x-www-form-urlencoded", b"\xff\xfe\x00"),
+    ("application/x-www-form-urlencoded", b"%"),
+    ("application/x-www-form-urlencoded", b"sections=%zz&timezone=%00&language=%ff"),
+    ("application/x-www-form-urlencoded", b"&&&==&=&"),
+    ("multipart/form-data", b"--x\r\n\r\n"),
+    ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data\r\n\r\nv\r\n--x--"),
+    ("multipart/form-data; boundary=x", b"garbage"),
+    ("text/plain", b"email=a@example.com"),
+    ("application/json", b'{"sections": ["world"]}'),
+]
+
+
+@pytest.mark.parametrize("kind, body", ODD_BODIES)
+def test_odd_bodies_on_every_form_never_give_500(preferences, kind: str, body: bytes) -> None:
+    web, url, fields = preferences
+    confirm = _link(web, "confirm", "ana@example.com")
+    unsubscribe = _link(web, "unsubscribe", "ana@example.com")
+    for target in ("/subscribe", url, confirm, unsubscribe):
+        response = web.http.post(target, content=body, headers={"content-type": kind})
+        assert response.status_code < 500, (target, response.text[:300])
+    assert status_of(web, "ana@example.com") == "pending"
