@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 from urllib.parse import unquote_plus
@@ -36,6 +37,27 @@ def url(text: str) -> str:
         if colon and not any(c in user for c in "/?#"):
             return f"{scheme}://{user}:{MASK}@{target(host)}"
     return target(text)
+
+
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/?#\s:@]*):[^@\s]*@")
+
+
+def text(line: str) -> str:
+    """Free text (a log line): every URL password and secret-named parameter masked."""
+    if "://" in line:
+        line = _USERINFO.sub(rf"\1:{MASK}@", line)
+    return target(line)
+
+
+class LogMask(logging.Filter):
+    """Masks secrets in a record's message and arguments before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(text(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = text(record.msg)
+        return True
 
 
 def values(data: Any) -> Any:

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from syndicate import redact
+from syndicate.redact import LogMask
 
 ACCESS_LOGGER = "uvicorn.access"
-
-
-class MaskTargets(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                redact.target(arg) if isinstance(arg, str) else arg for arg in record.args
-            )
-        elif isinstance(record.msg, str):
-            record.msg = redact.target(record.msg)
-        return True
-
-
-_FILTER = MaskTargets()
+_FILTER = LogMask()
 
 
 def mask_access_log() -> None:

@@ -69,3 +69,16 @@ def test_the_verbose_access_log_never_records_tokens(tmp_path: Path) -> None:
     assert "/preferences?token=*** HTTP/1.1" in log
     assert "/unsubscribe?lang=es&token=*** HTTP/1.1" in log
     assert "/confirm?token=***&lang=en HTTP/1.1" in log
+
+
+def test_the_cli_log_masks_url_passwords(tmp_path: Path) -> None:
+    path = write_config(tmp_path, database_url=f"sqlite:///{tmp_path / 'x.db'}")
+    text = path.read_text().replace(
+        "[server]", f'[feeds]\nwebsub_hub = "http://hub:{PASSWORD}@127.0.0.1:9/"\n[server]'
+    )
+    path.write_text(text, encoding="utf-8")
+    assert syndicate(path, "init").returncode == 0
+    built = syndicate(path, "feeds", "build")
+    assert "websub" in built.stderr, built.stderr
+    assert PASSWORD not in built.stdout + built.stderr
+    assert "hub:***@127.0.0.1" in built.stderr
