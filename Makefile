@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check syndicate tests benchmarks
 	$(BIN)/ruff format --check syndicate tests benchmarks
 	$(BIN)/mypy syndicate
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix syndicate tests benchmarks

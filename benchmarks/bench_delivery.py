@@ -32,6 +32,7 @@ from syndicate import config, store
 from syndicate.clock import SystemClock
 from syndicate.db import outbox, subscribers
 from syndicate.delivery import deliver_due
+from syndicate.senders import make_sender
 from tests.outbox_rows import add_subscribers, digest_message, enqueue
 
 COUNT = 10_000
@@ -104,7 +105,7 @@ def _fill_outbox(settings: config.Settings, count: int) -> None:
 def _deliver_child(settings: config.Settings, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     engine = store.open_engine(settings.database.url)
     started = time.perf_counter()
-    report = deliver_due(engine, settings, SystemClock())
+    report = deliver_due(engine, settings, SystemClock(), make_sender)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     results.put((report.sent, seconds, peak))
@@ -166,7 +167,7 @@ def _big_edition(folder: Path, port: int) -> None:
     queued = enqueue_editions(engine, settings, clock)
     enqueued_at = time.perf_counter()
     print(f"   (enqueued {queued.queued:,} in {enqueued_at - started:.0f} s)", flush=True)
-    report = deliver_due(engine, settings, clock)
+    report = deliver_due(engine, settings, clock, make_sender)
     done = time.perf_counter()
     assert queued.queued == BIG and report.sent == BIG, (queued, report.summary())
     print(

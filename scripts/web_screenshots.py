@@ -21,6 +21,7 @@ import uvicorn
 
 from syndicate import config, store, subscribers, tokens
 from syndicate.clock import SystemClock
+from syndicate.senders import make_sender
 from syndicate.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +52,12 @@ def main() -> int:
             reader_id, _ = subscribers.save(conn, reader, clock.now())
         token = tokens.sign("screenshot-secret", "preferences", reader_id)
         server = uvicorn.Server(
-            uvicorn.Config(create_app(settings, engine, clock, publish=None), log_level="warning")
+            uvicorn.Config(
+                create_app(
+                    settings, engine, clock, sender=lambda: make_sender(settings), publish=None
+                ),
+                log_level="warning",
+            )
         )
         thread = threading.Thread(target=lambda: asyncio.run(server.serve([sock])), daemon=True)
         thread.start()

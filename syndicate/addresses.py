@@ -13,7 +13,7 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 class BadAddress(InputError):
-    pass
+    field = "email"
 
 
 def normalise_address(value: str) -> str:

@@ -6,18 +6,19 @@ import logging
 import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import Engine, select, update
 
-from syndicate import db, metrics, subscribers, tokens, transport
+from syndicate import db, metrics, subscribers, tokens
 from syndicate.addresses import mask
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.delivery.outbox import backoff
+from syndicate.digest.confirmation import ConfirmationRenderer
+from syndicate.digest.dkim import load_signer
+from syndicate.mail.sender import DeliveryError, Envelope, Sender, TemporaryFailure
 from syndicate.subscribers import Subscriber
-from syndicate.transport import DeliveryError, Envelope, Sender, TemporaryFailure
 
 log = logging.getLogger(__name__)
 CONFIRM_VALID = timedelta(days=7)
@@ -36,33 +37,21 @@ def confirm_url(settings: Settings, subscriber_id: int, now: datetime) -> str:
     return link(settings, "confirm", "confirm", subscriber_id, now + CONFIRM_VALID)
 
 
-def make_sender(settings: Settings) -> Sender:
-    """The configured transport; a Maildir's parent folder is created on first use."""
-    if settings.delivery.transport == "maildir":
-        Path(settings.delivery.maildir).parent.mkdir(parents=True, exist_ok=True)
-    return transport.make_sender(settings)
-
-
-def message(settings: Settings, subscriber: Subscriber, url: str, now: datetime) -> bytes:
-    from syndicate.digest import build_confirmation_message
-    from syndicate.digest.edition import load_dkim_key
-
-    return build_confirmation_message(settings, subscriber, url, now, load_dkim_key(settings))
-
-
 async def send_confirmations(
     settings: Settings,
     engine: Engine,
     clock: Clock,
     ids: Iterable[int] | None = None,
-    sender: Sender | None = None,
+    *,
+    sender: Sender,
     rng: random.Random | None = None,
 ) -> int:
-    """Send the confirmation emails that are due; returns how many went.
+    """Send the confirmation emails that are due through ``sender``; returns how many went.
 
     ``ids`` limits it to those subscribers (the form and the CLI send theirs at
     once); None takes whatever is due, retries included (the deliver step). Each
-    is claimed first, so two processes never send the same one twice.
+    is claimed first, so two processes never send the same one twice. The
+    caller owns ``sender`` and closes it.
     """
     now = clock.now()
     claimed = _claim(engine, now, None if ids is None else list(ids))
@@ -72,33 +61,28 @@ async def send_confirmations(
         people = [s for i in claimed if (s := subscribers.get(conn, i)) is not None]
     # Claimed rows are this process's alone until it records them: the count read
     # at the claim is still the current one.
-    own = sender is None
-    out = sender if sender is not None else make_sender(settings)
     rng = rng or random.Random()
+    render = ConfirmationRenderer(settings, load_signer(settings))
     sent = 0
-    try:
-        for person in people:
-            now = clock.now()
-            try:
-                body = message(settings, person, confirm_url(settings, person.id, now), now)
-                await out.send(Envelope(_bare(settings.digest.from_), person.email, body))
-            except DeliveryError as exc:
-                _record_failure(engine, settings, person, claimed[person.id] + 1, exc, now, rng)
-                continue
-            except Exception:  # a bug must not block the others; the lease brings it back
-                log.exception("confirmation to %s failed", mask(person.email))
-                continue
-            with engine.begin() as conn:
-                conn.execute(
-                    update(db.subscribers)
-                    .where(db.subscribers.c.id == person.id)
-                    .values(confirm_due_at=None, confirm_attempts=claimed[person.id] + 1)
-                )
-            sent += 1
-            metrics.CONFIRMATIONS_SENT.inc()
-    finally:
-        if own:
-            await out.close()
+    for person in people:
+        now = clock.now()
+        try:
+            body = render.message(person, confirm_url(settings, person.id, now), now)
+            await sender.send(Envelope(_bare(settings.digest.from_), person.email, body))
+        except DeliveryError as exc:
+            _record_failure(engine, settings, person, claimed[person.id] + 1, exc, now, rng)
+            continue
+        except Exception:  # a bug must not block the others; the lease brings it back
+            log.exception("confirmation to %s failed", mask(person.email))
+            continue
+        with engine.begin() as conn:
+            conn.execute(
+                update(db.subscribers)
+                .where(db.subscribers.c.id == person.id)
+                .values(confirm_due_at=None, confirm_attempts=claimed[person.id] + 1)
+            )
+        sent += 1
+        metrics.CONFIRMATIONS_SENT.inc()
     return sent
 
 

@@ -18,9 +18,24 @@ class SyndicateError(Exception):
 
 
 class InputError(SyndicateError):
-    """Bad input from an operator: config, article, address, CSV row, template."""
+    """Bad input from an operator or a reader: config, article, address, CSV row, form.
+
+    ``field`` names the key, column or form field at fault ("" when no one field
+    is) and ``reason`` says what is wrong with it, so callers pick the field out
+    without reading the message. Given only those two, the message is
+    ``"{field}: {reason}"``.
+    """
 
     exit_code = 2
+    field: str = ""
+
+    def __init__(
+        self, message: str = "", hint: str = "", *, field: str | None = None, reason: str = ""
+    ) -> None:
+        if field is not None:
+            self.field = field
+        self.reason = reason or message
+        super().__init__(message or f"{self.field}: {reason}", hint)
 
 
 class ConfigError(InputError):

@@ -64,7 +64,8 @@ def validate(
         slug = settings.find_section(name)
         if slug is None:
             raise InputError(
-                f"sections: unknown section {name.strip()!r}",
+                field="sections",
+                reason=f"unknown section {name.strip()!r}",
                 hint=f"use slugs from config: {', '.join(settings.section_slugs)}",
             )
         if slug not in slugs:
@@ -73,23 +74,28 @@ def validate(
     tz = canonical_timezone(asked)
     if tz is None:
         raise InputError(
-            f"timezone: unknown timezone {asked!r}",
+            field="timezone",
+            reason=f"unknown timezone {asked!r}",
             hint="use an IANA place name like Europe/Madrid or America/Lima, or UTC",
         )
     lang = (language or "").strip().lower() or (
         settings.section_language(slugs[0]) if slugs else settings.site.language
     )
     if lang not in ("en", "es"):
-        raise InputError(f"language: {lang!r} is not offered", hint="use 'en' or 'es'")
+        raise InputError(
+            field="language", reason=f"{lang!r} is not offered", hint="use 'en' or 'es'"
+        )
     when = (digest_time or "").strip() or settings.schedule.digest_time
     try:
         when = _check_hhmm(when)
     except ValueError as exc:
-        raise InputError(f"digest_time: {exc}") from None
+        raise InputError(field="digest_time", reason=str(exc)) from None
     state = (status or "").strip().lower() or "active"
     if state not in STATUSES:
         raise InputError(
-            f"status: {state!r} is not a status", hint=f"use one of {', '.join(STATUSES)}"
+            field="status",
+            reason=f"{state!r} is not a status",
+            hint=f"use one of {', '.join(STATUSES)}",
         )
     # Every configured section chosen is the same as "all": store it as all, so new
     # sections reach these readers too.

@@ -19,7 +19,11 @@ PURPOSES = ("confirm", "unsubscribe", "preferences", "digest")
 
 
 class BadToken(InputError):
-    pass
+    field = "token"
+
+
+class ExpiredToken(BadToken):
+    """Genuine, but past its expiry: the reader needs a fresh link, not a warning."""
 
 
 @dataclass(frozen=True)
@@ -72,5 +76,5 @@ def verify(secret: str, purpose: str, token: str, now: datetime) -> TokenClaims:
     if claims.purpose != purpose:
         raise BadToken("the link is not meant for this page")
     if claims.expires and now.timestamp() > claims.expires:
-        raise BadToken("the link has expired")
+        raise ExpiredToken("the link has expired")
     return claims

@@ -13,6 +13,7 @@ from syndicate import config, store
 from syndicate.clock import FixedClock
 from syndicate.db import outbox
 from syndicate.delivery import DeliveryReport, deliver_due_async
+from syndicate.senders import make_sender
 from tests.conftest import write_config
 
 
@@ -62,7 +63,19 @@ def run(
         clock.advance(seconds=seconds)
         await asyncio.sleep(0)
 
-    return asyncio.run(deliver_due_async(engine, settings, clock, sleep=advance, **kwargs))
+    kwargs.setdefault("sleep", advance)
+    return asyncio.run(deliver_with(engine, settings, clock, **kwargs))
+
+
+async def deliver_with(
+    engine: Engine, settings: config.Settings, clock: FixedClock, **kwargs: Any
+) -> DeliveryReport:
+    """A delivery run through the configured sender, closed at the end as the commands do."""
+    sender = make_sender(settings)
+    try:
+        return await deliver_due_async(engine, settings, clock, sender, **kwargs)
+    finally:
+        await sender.close()
 
 
 def outbox_states(engine: Engine) -> dict[str, int]:

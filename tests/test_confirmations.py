@@ -16,6 +16,7 @@ from syndicate.clock import FixedClock
 from syndicate.config import Settings
 from syndicate.confirmations import CLAIM_LEASE, send_confirmations
 from syndicate.db import subscribers as subscribers_table
+from syndicate.senders import make_sender
 from tests.cli import syndicate
 from tests.delivery_helpers import delivery_config, ready_engine
 from tests.smtp_server import Drop, SmtpServer
@@ -62,7 +63,16 @@ def confirmation_state(engine: Engine, subscriber_id: int) -> tuple[object, int]
 
 
 def send(settings: Settings, engine: Engine, clock: FixedClock, ids=None) -> int:
-    return asyncio.run(send_confirmations(settings, engine, clock, ids, rng=random.Random(7)))
+    async def once() -> int:
+        sender = make_sender(settings)
+        try:
+            return await send_confirmations(
+                settings, engine, clock, ids, sender=sender, rng=random.Random(7)
+            )
+        finally:
+            await sender.close()
+
+    return asyncio.run(once())
 
 
 def test_a_relay_that_is_down_delays_the_email_and_never_loses_it(tmp_path, clock, server, engines):

@@ -13,7 +13,6 @@ from sqlalchemy import select, update
 
 from syndicate import metrics
 from syndicate.db import outbox, subscribers
-from syndicate.delivery import deliver_due_async
 from tests.delivery_helpers import delivery_config, outbox_states, ready_engine, run
 from tests.outbox_rows import add_subscribers, enqueue, message_id
 from tests.smtp_server import Delay, Drop, SmtpServer, self_signed_tls
@@ -156,7 +155,7 @@ def test_a_connection_the_server_closed_while_idle_is_reopened(tmp_path, clock, 
         await asyncio.sleep(0.2)
         clock.advance(seconds=seconds)
 
-    report = asyncio.run(deliver_due_async(engine, settings, clock, until_empty=True, sleep=idle))
+    report = run(engine, settings, clock, until_empty=True, sleep=idle)
     assert report.sent == 2 and report.retrying == 0
     assert server.connections == 2 and len(server.received) == 2
 

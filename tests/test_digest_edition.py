@@ -9,18 +9,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from syndicate import subscribers
-from syndicate.articles import parse_json
 from syndicate.clock import FixedClock
 from syndicate.db import outbox
 from syndicate.digest.edition import enqueue_editions
-from syndicate.ingest import upsert
-from tests.conftest import article_json
 from tests.digest_data import NOW
-
-
-def add_articles(engine, settings, when, *records):
-    with engine.begin() as conn:
-        upsert(conn, [parse_json(article_json(**r), settings) for r in records], when)
+from tests.stored_articles import add_articles
 
 
 def add_reader(engine, settings, address, sections=(), status="active", **extra):
@@ -130,44 +123,6 @@ def test_race_between_two_enqueues_keeps_one_row(engine, db_settings):
         edition_module._insert_ignoring_duplicates = original
     assert report.queued == 0 and report.existing == 1
     assert len(rows(engine)) == 1
-
-
-def test_web_edition_page_reads_the_days_articles(engine, db_settings):
-    from syndicate.digest.edition import web_edition_page
-
-    add_articles(
-        engine,
-        db_settings,
-        NOW - timedelta(hours=2),
-        {"url": "https://news.example.org/a", "headline": "Fresh story"},
-    )
-    add_articles(
-        engine,
-        db_settings,
-        NOW - timedelta(days=2),
-        {"url": "https://news.example.org/b", "headline": "Old story"},
-    )
-    page = web_edition_page(engine, db_settings, date(2026, 11, 28), NOW)
-    assert "Fresh story" in page and "Old story" not in page
-    assert "Nothing was published" in web_edition_page(engine, db_settings, date(2026, 12, 5), NOW)
-
-
-def test_dkim_config_check(tmp_path, settings):
-    from syndicate.digest.edition import check_dkim
-
-    def with_dkim(**keys):
-        return settings.model_copy(update={"digest": settings.digest.model_copy(update=keys)})
-
-    assert check_dkim(settings) == []
-    assert "set all three" in check_dkim(with_dkim(dkim_selector="mail"))[0]
-    bad = tmp_path / "key.pem"
-    bad.write_text("not a key")
-    full = {"dkim_selector": "mail", "dkim_domain": "example.com"}
-    assert "not a PEM RSA private key" in check_dkim(with_dkim(dkim_key_file=str(bad), **full))[0]
-    assert (
-        "cannot read"
-        in check_dkim(with_dkim(dkim_key_file=str(tmp_path / "missing.pem"), **full))[0]
-    )
 
 
 def test_reader_back_from_a_long_absence_catches_up_alone(engine, db_settings):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import timedelta
 from email.message import EmailMessage
 from html import unescape as html_unescape
 
@@ -14,35 +13,16 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from syndicate import tokens
-from syndicate.digest import (
-    DigestRenderer,
-    build_confirmation_message,
-    render_web_edition,
-    select_edition,
-)
+from syndicate.digest import DigestRenderer, select_edition
 from syndicate.digest.mime import header, qp_encode
 from tests.digest_data import NOW, article, english_edition, spanish_edition, subscriber
 from tests.golden import assert_golden
-
-
-def parse(raw: bytes) -> EmailMessage:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    problems = [(part.get_content_type(), part.defects) for part in message.walk() if part.defects]
-    problems += [(name, message[name].defects) for name in message if message[name].defects]
-    assert not problems, problems
-    return message
+from tests.messages import content, parse
 
 
 def render(settings, articles, reader):
     edition = select_edition(reader, articles, None, NOW, settings)
     return DigestRenderer(settings).message(edition, reader)
-
-
-def content(message: EmailMessage, kind: str) -> str:
-    part = message.get_body((kind,))
-    assert part is not None
-    return part.get_content().replace("\r\n", "\n")
 
 
 def headers_text(message: EmailMessage) -> str:
@@ -214,65 +194,6 @@ def test_header_folding_and_encoding():
     assert parsed["Subject"] == "word " * 30 + "end"
     with pytest.raises(ValueError):
         header("Subject", "a\nb")
-
-
-def test_confirmation_message(settings):
-    reader = subscriber(5, language="es")
-    raw = build_confirmation_message(
-        settings, reader, "https://feeds.example.org/confirm?token=abc", NOW
-    )
-    message = parse(raw)
-    assert message["Subject"] == "Confirma tu suscripción a Test News"
-    assert message["To"] == "reader5@example.org"
-    assert "https://feeds.example.org/confirm?token=abc" in content(message, "plain")
-    assert 'href="https://feeds.example.org/confirm?token=abc"' in content(message, "html")
-    assert message["List-Unsubscribe"] is None
-
-
-def test_web_edition_has_every_section_and_nothing_personal(settings):
-    articles = (
-        english_edition() + spanish_edition() + [article(99, first_seen_at=NOW - timedelta(days=3))]
-    )
-    page = render_web_edition(settings, articles, NOW.date(), NOW)
-    assert page.startswith("<!DOCTYPE html>")
-    for title in ("World", "Politics", "Mundo"):
-        assert f">{title}</h2>" in page
-    assert "story-99" not in page
-    assert "unsubscribe" not in page and "token=" not in page
-
-
-def test_dkim_signature_verifies(settings, tmp_path):
-    import base64
-    import subprocess
-
-    import dkim
-
-    key_file = tmp_path / "dkim.pem"
-    subprocess.run(
-        ["openssl", "genrsa", "-out", str(key_file), "2048"], check=True, capture_output=True
-    )
-    public = subprocess.run(
-        ["openssl", "rsa", "-in", str(key_file), "-pubout", "-outform", "DER"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    private = key_file.read_bytes()
-    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
-    signed = settings.model_copy(
-        update={
-            "digest": settings.digest.model_copy(
-                update={"dkim_selector": "mail", "dkim_domain": "example.com"}
-            )
-        }
-    )
-    edition = select_edition(subscriber(), english_edition(), None, NOW, signed)
-    raw = DigestRenderer(signed, dkim_key=private).message(edition, subscriber()).message
-    assert raw.startswith(b"DKIM-Signature:")
-    parse(raw)
-    assert dkim.verify(
-        raw,
-        dnsfunc=lambda name, timeout=5: record if name == b"mail._domainkey.example.com." else None,
-    )
 
 
 @given(headline=st.text(min_size=1, max_size=300), lede=st.text(max_size=400))

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ from syndicate.clock import FixedClock
 from syndicate.config import Settings
 from syndicate.errors import InputError
 
-from .cli import syndicate
+from .cli import ROOT, syndicate
 from .conftest import write_config
 
 
@@ -72,6 +75,29 @@ def test_validate_defaults_and_errors(settings: Settings) -> None:
         subscribers.validate(settings, "a@example.org", timezone="Lima")
     with pytest.raises(InputError, match="digest_time"):
         subscribers.validate(settings, "a@example.org", digest_time="7am")
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "message"),
+    [
+        ({"sections": ["sport"]}, "sections", "sections: unknown section 'sport'"),
+        ({"timezone": "Lima"}, "timezone", "timezone: unknown timezone 'Lima'"),
+        ({"language": "fr"}, "language", "language: 'fr' is not offered"),
+        ({"digest_time": "7am"}, "digest_time", "digest_time: "),
+        ({"status": "gone"}, "status", "status: 'gone' is not a status"),
+        ({"email": "no-at-sign"}, "email", "email 'no-at-sign': needs one @"),
+    ],
+)
+def test_validation_errors_name_their_field_as_an_attribute(
+    settings: Settings, given: dict, field: str, message: str
+) -> None:
+    """Callers (the preferences form) read ``field``, never the message text."""
+    email = given.pop("email", "a@example.org")
+    with pytest.raises(InputError) as caught:
+        subscribers.validate(settings, email, **given)
+    assert caught.value.field == field
+    assert str(caught.value).startswith(message)
+    assert caught.value.reason and caught.value.reason in str(caught.value)
 
 
 def test_save_is_unique_by_email(engine: Engine, db_settings: Settings, clock: FixedClock) -> None:
@@ -153,3 +179,43 @@ def test_subscribers_commands(tmp_path: Path) -> None:
     assert removed.returncode == 0
     assert syndicate(path, "subscribers", "remove", "x@example.org").returncode == 2
     assert "1 subscribers" in syndicate(path, "subscribers", "list").stdout
+
+
+def test_subscribers_add_sends_the_confirmation_with_only_its_own_command_loaded(
+    tmp_path: Path,
+) -> None:
+    """No other command module has to be imported first for the email to go out."""
+    path = write_config(tmp_path)
+    assert syndicate(path, "init").returncode == 0
+    script = (
+        "import sys\n"
+        "from syndicate.cli import cli\n"
+        "import syndicate.cli.subscribers_cmd\n"
+        "cli.main(args=sys.argv[1:], standalone_mode=False)\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('syndicate.cli.'))\n"
+        "print('loaded:', ','.join(loaded))\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            "--config",
+            str(path),
+            "subscribers",
+            "add",
+            "new@example.org",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SYNDICATE_SECRET": "test-secret"},
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "new@example.org: new (pending)" in done.stdout
+    assert "1 confirmation email(s) sent" in done.stdout
+    loaded = done.stdout.split("loaded: ", 1)[1].split(",")
+    assert "syndicate.cli.serve_cmd" not in [name.strip() for name in loaded]
+    [mail] = list((tmp_path / "var" / "outbox" / "new").iterdir())
+    assert b"To: new@example.org" in mail.read_bytes()

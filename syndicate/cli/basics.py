@@ -8,9 +8,12 @@ import click
 
 from syndicate import console, store
 from syndicate.cli import cli
+from syndicate.digest.dkim import check_dkim
+from syndicate.digest.templates import check_templates
 from syndicate.errors import ConfigError
 from syndicate.importer import import_paths
 from syndicate.runtime import Runtime
+from syndicate.senders import check_transport
 
 pass_runtime = click.make_pass_decorator(Runtime)
 
@@ -79,8 +82,8 @@ def config_check(rt: Runtime, show: bool) -> None:
         console.line(json.dumps(settings.masked(), indent=2, default=str))
 
 
-# Later modules append checks (templates compile, ...): each returns problem lines.
-CONFIG_CHECKS: list = []
+# What `config check` runs beyond loading the config: each returns problem lines.
+CONFIG_CHECKS = (check_templates, check_dkim, check_transport)
 
 
 def _mask_url(url: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import threading
 from collections.abc import Iterator
@@ -13,13 +12,14 @@ import click
 
 from syndicate import console
 from syndicate.cli import cli
-from syndicate.cli.basics import CONFIG_CHECKS, pass_runtime
+from syndicate.cli.basics import pass_runtime
+from syndicate.cli.confirming import send_confirmation_emails
 from syndicate.cli.digest_cmd import digest_group, parse_day
-from syndicate.config import Settings
 from syndicate.delivery import DeliveryReport, deliver_due
 from syndicate.delivery.outbox import backlog
 from syndicate.digest.edition import enqueue_editions
 from syndicate.runtime import Runtime
+from syndicate.senders import make_sender
 
 
 @contextmanager
@@ -62,6 +62,7 @@ def deliver_with_console(rt: Runtime, until_empty: bool) -> DeliveryReport:
             engine,
             rt.settings,
             rt.clock,
+            make_sender,
             until_empty=until_empty,
             stop_event=stop,
             on_progress=on_progress,
@@ -89,36 +90,9 @@ def deliver(rt: Runtime, until_empty: bool) -> None:
 
 
 def send_due_confirmations(rt: Runtime) -> None:
-    from syndicate.confirmations import send_confirmations
-
-    sent = asyncio.run(send_confirmations(rt.settings, rt.ready_engine(), rt.clock))
+    sent = send_confirmation_emails(rt)
     if sent:
         console.line(f"{sent} confirmation email(s) sent")
-
-
-def _check_smtp(settings: Settings) -> list[str]:
-    if settings.delivery.transport != "smtp":
-        return []
-    problems = []
-    smtp = settings.smtp
-    if smtp.username and not settings.smtp_password.get_secret_value():
-        problems.append(
-            f"[smtp] username is set but the environment variable {smtp.password_env} is empty; "
-            "set it to the SMTP password"
-        )
-    if smtp.tls and smtp.starttls:
-        problems.append(
-            "[smtp] tls and starttls are both true; use tls for port 465, starttls for 587"
-        )
-    if smtp.ca_file:
-        from pathlib import Path
-
-        if not Path(smtp.ca_file).is_file():
-            problems.append(f"[smtp] ca_file: no such file {smtp.ca_file!r}")
-    return problems
-
-
-CONFIG_CHECKS.append(_check_smtp)
 
 
 @digest_group.command("send")

@@ -12,20 +12,13 @@ import click
 from syndicate import console, subscribers
 from syndicate.addresses import normalise_address
 from syndicate.cli import cli
-from syndicate.cli.basics import CONFIG_CHECKS, pass_runtime
+from syndicate.cli.basics import pass_runtime
 from syndicate.config import SECRET_ENV
-from syndicate.digest.edition import (
-    check_dkim,
-    load_dkim_key,
-    preview_edition,
-    sample_subscriber,
-)
+from syndicate.digest.dkim import load_signer
+from syndicate.digest.edition import preview_edition, sample_subscriber
 from syndicate.digest.render import DigestRenderer
-from syndicate.digest.templates import check_templates
 from syndicate.errors import InputError
 from syndicate.runtime import Runtime
-
-CONFIG_CHECKS.extend([check_templates, check_dkim])
 
 PREVIEW_SECRET = "preview-only-secret"
 
@@ -84,7 +77,7 @@ def preview(rt: Runtime, address: str | None, day: str | None, out: Path) -> Non
     if not settings.secret.get_secret_value():
         console.problem(f"{SECRET_ENV} is not set: links in this preview carry placeholder tokens")
         settings = settings.model_copy(update={"secret": type(settings.secret)(PREVIEW_SECRET)})
-    rendered = DigestRenderer(settings, load_dkim_key(settings)).message(edition, reader)
+    rendered = DigestRenderer(settings, load_signer(settings)).message(edition, reader)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"digest-{edition.edition_date.isoformat()}-{reader.email.split('@')[0]}"
     eml = out / f"{stem}.eml"

@@ -15,6 +15,7 @@ from syndicate.cli.serve_cmd import server_options
 from syndicate.config import Settings
 from syndicate.runtime import Runtime
 from syndicate.schedule.jobs import DIGEST_TICK_SECONDS
+from syndicate.senders import make_sender
 
 
 @cli.command()
@@ -50,7 +51,7 @@ def run(rt: Runtime, host: str | None, port: int | None, grace: float, tick_seco
     clock = rt.clock
 
     def make_app(current: Settings) -> Starlette:
-        return create_app(current, engine, clock)
+        return create_app(current, engine, clock, sender=lambda: make_sender(current))
 
     bind_host = host or settings.server.host
     bind_port = settings.server.port if port is None else port

@@ -1,8 +1,7 @@
-"""serve: the HTTP service alone; plus the hook that emails pending subscribers."""
+"""serve: the HTTP service alone; feeds links: the tags that point browsers at the feeds."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import os
 from pathlib import Path
@@ -13,10 +12,10 @@ from syndicate import console
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
 from syndicate.cli.feeds_cmd import feeds_group
-from syndicate.cli.subscribers_cmd import PENDING_HOOKS
 from syndicate.config import ALL_SLUG, CONFIG_ENV
 from syndicate.errors import InputError
 from syndicate.runtime import Runtime
+from syndicate.senders import make_sender
 
 
 @cli.command()
@@ -36,7 +35,7 @@ def serve(rt: Runtime, host: str | None, port: int | None, workers: int) -> None
     from syndicate.web import create_app
 
     settings = rt.settings
-    app = create_app(settings, rt.ready_engine(), rt.clock)
+    app = create_app(settings, rt.ready_engine(), rt.clock, sender=lambda: make_sender(settings))
     bind_host = host or settings.server.host
     bind_port = settings.server.port if port is None else port
     options = server_options(bind_host, bind_port, rt.verbose)
@@ -71,12 +70,12 @@ def feeds_links(rt: Runtime, section: str) -> None:
 
 def server_options(host: str, port: int, verbose: bool = False) -> dict:
     """uvicorn settings shared by `serve` and `run`: fast parser, no websockets, quiet access log."""
-    from syndicate.web.fastpath import FeedProtocol
+    from syndicate.web.fastpath import http_protocol
     from syndicate.web.limits import KEEP_ALIVE_SECONDS
 
     return {
-        # Head size and time limits live in FeedProtocol (uvicorn's are for h11 only).
-        "http": FeedProtocol,
+        # Head size and time limits live in the protocol (uvicorn's are for h11 only).
+        "http": http_protocol(),
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "host": host,
         "port": port,
@@ -89,13 +88,3 @@ def server_options(host: str, port: int, verbose: bool = False) -> dict:
         "proxy_headers": False,
         "server_header": False,
     }
-
-
-def send_pending_confirmations(rt: Runtime, ids: list[int]) -> None:
-    from syndicate.confirmations import send_confirmations
-
-    sent = asyncio.run(send_confirmations(rt.settings, rt.ready_engine(), rt.clock, ids))
-    console.line(f"{sent} confirmation email(s) sent")
-
-
-PENDING_HOOKS.append(send_pending_confirmations)

@@ -9,6 +9,7 @@ import click
 from syndicate import console, subscribers
 from syndicate.cli import cli
 from syndicate.cli.basics import pass_runtime
+from syndicate.cli.confirming import send_confirmation_emails
 from syndicate.errors import InputError
 from syndicate.importer import decode
 from syndicate.runtime import Runtime
@@ -51,12 +52,12 @@ def add(
         subscriber_id, outcome = subscribers.save(conn, item, rt.clock.now())
     console.line(f"{item.email}: {outcome} ({item.status})")
     if item.status == "pending":
-        for hook in PENDING_HOOKS:
-            hook(rt, [subscriber_id])
+        _confirm(rt, [subscriber_id])
 
 
-# The subscribe flow appends a hook that sends confirmation emails to pending subscribers.
-PENDING_HOOKS: list = []
+def _confirm(rt: Runtime, ids: list[int]) -> None:
+    sent = send_confirmation_emails(rt, ids)
+    console.line(f"{sent} confirmation email(s) sent")
 
 
 @subscribers_group.command("import")
@@ -72,8 +73,7 @@ def import_csv(rt: Runtime, path: Path) -> None:
     for error in report.errors:
         console.problem(error)
     if report.pending:
-        for hook in PENDING_HOOKS:
-            hook(rt, report.pending)
+        _confirm(rt, report.pending)
     console.line(f"{report.new} new, {report.updated} updated, {len(report.errors)} rejected")
     if report.errors:
         raise SystemExit(2)

@@ -1,10 +1,12 @@
 """Delivery: the outbox drained through a ``Sender`` (SMTP pool or Maildir).
 
-Call ``deliver_due(engine, settings, clock, ...)`` from synchronous code (CLI,
-scheduler thread) or ``await deliver_due_async(...)`` inside an event loop.
+Call ``deliver_due(engine, settings, clock, make_sender, ...)`` from synchronous
+code (CLI, scheduler thread) or ``await deliver_due_async(engine, settings, clock,
+sender, ...)`` inside an event loop. The sender, or the factory that opens one
+per process, comes from the caller: delivery never chooses a transport.
 """
 
 from syndicate.delivery.runner import DeliveryReport, deliver_due_async
-from syndicate.delivery.workers import deliver_due
+from syndicate.delivery.workers import SenderFactory, deliver_due
 
-__all__ = ["DeliveryReport", "deliver_due", "deliver_due_async"]
+__all__ = ["DeliveryReport", "SenderFactory", "deliver_due", "deliver_due_async"]

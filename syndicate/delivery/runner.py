@@ -28,7 +28,7 @@ from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.delivery import outbox
 from syndicate.delivery.outbox import Claimed, Outcome
-from syndicate.transport import Envelope, PermanentFailure, Sender, TemporaryFailure, make_sender
+from syndicate.mail.sender import Envelope, PermanentFailure, Sender, TemporaryFailure
 
 log = logging.getLogger("syndicate.delivery")
 
@@ -341,31 +341,17 @@ async def deliver_due_async(
     engine: Engine,
     settings: Settings,
     clock: Clock,
-    sender: Sender | None = None,
+    sender: Sender,
     until_empty: bool = False,
     stop_event: StopFlag | None = None,
     on_progress: Progress | None = None,
     sleep: Sleep | None = None,
 ) -> DeliveryReport:
-    """Send every due outbox row once, in this process (see ``deliver_due``).
+    """Send every due outbox row once, in this process, through ``sender`` (see ``deliver_due``).
 
-    ``sleep`` is how the run waits for the next retry (default ``asyncio.sleep``;
-    tests with a fixed clock pass one that moves the clock).
+    The caller owns ``sender`` and closes it. ``sleep`` is how the run waits for
+    the next retry (default ``asyncio.sleep``; tests with a fixed clock pass one
+    that moves the clock).
     """
-    own_sender = sender is None
-    active = sender if sender is not None else make_sender(settings)
-    try:
-        run = _Run(
-            engine,
-            settings,
-            clock,
-            active,
-            until_empty,
-            stop_event,
-            on_progress,
-            sleep,
-        )
-        return await run.run()
-    finally:
-        if own_sender:
-            await active.close()
+    run = _Run(engine, settings, clock, sender, until_empty, stop_event, on_progress, sleep)
+    return await run.run()

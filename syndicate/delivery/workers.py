@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -23,35 +24,61 @@ from syndicate.config import Settings
 from syndicate.delivery import outbox
 from syndicate.delivery.runner import DeliveryReport, Progress, StopFlag, deliver_due_async
 from syndicate.errors import OperationalError
-from syndicate.transport import Sender
+from syndicate.mail.sender import Sender
 
 COUNTERS = ("sent", "retrying", "failed", "skipped")
+
+# Opens the sender of one process from its settings. Worker processes get it
+# pickled, so it must be a module-level function.
+SenderFactory = Callable[[Settings], Sender]
 
 
 def deliver_due(
     engine: Engine,
     settings: Settings,
     clock: Clock,
-    sender: Sender | None = None,
+    make_sender: SenderFactory,
     until_empty: bool = False,
     stop_event: StopFlag | None = None,
     on_progress: Progress | None = None,
 ) -> DeliveryReport:
     """Send every due outbox row once and report what happened.
 
-    ``until_empty`` keeps going, waiting for retries, until nothing is queued,
-    retrying or sending. Setting ``stop_event`` (anything with ``is_set()``) stops
-    claiming, lets the messages in flight finish and hands the rest back.
-    With ``[delivery] workers`` > 1 (and no ``sender`` given) the work is shared
-    with worker processes. Must not be called from a running event loop: use
+    Each process opens its own sender with ``make_sender`` and closes it at the
+    end. ``until_empty`` keeps going, waiting for retries, until nothing is
+    queued, retrying or sending. Setting ``stop_event`` (anything with
+    ``is_set()``) stops claiming, lets the messages in flight finish and hands
+    the rest back. With ``[delivery] workers`` > 1 the work is shared with worker
+    processes. Must not be called from a running event loop: use
     ``deliver_due_async`` there.
     """
-    workers = settings.delivery.workers if sender is None else 1
+    workers = settings.delivery.workers
     if workers <= 1:
         return asyncio.run(
-            deliver_due_async(engine, settings, clock, sender, until_empty, stop_event, on_progress)
+            _deliver_own(engine, settings, clock, make_sender, until_empty, stop_event, on_progress)
         )
-    return _with_workers(engine, settings, clock, workers, until_empty, stop_event, on_progress)
+    return _with_workers(
+        engine, settings, clock, make_sender, workers, until_empty, stop_event, on_progress
+    )
+
+
+async def _deliver_own(
+    engine: Engine,
+    settings: Settings,
+    clock: Clock,
+    make_sender: SenderFactory,
+    until_empty: bool,
+    stop_event: StopFlag | None,
+    on_progress: Progress | None,
+) -> DeliveryReport:
+    """One process's run with a sender of its own, closed however the run ends."""
+    sender = make_sender(settings)
+    try:
+        return await deliver_due_async(
+            engine, settings, clock, sender, until_empty, stop_event, on_progress
+        )
+    finally:
+        await sender.close()
 
 
 def _share(settings: Settings, workers: int) -> Settings:
@@ -73,6 +100,7 @@ def _with_workers(
     engine: Engine,
     settings: Settings,
     clock: Clock,
+    make_sender: SenderFactory,
     workers: int,
     until_empty: bool,
     stop_event: StopFlag | None,
@@ -88,7 +116,17 @@ def _with_workers(
     processes = [
         context.Process(
             target=_child,
-            args=(shared, clock, until_empty, stop_all, counters, index, results, level),
+            args=(
+                shared,
+                clock,
+                make_sender,
+                until_empty,
+                stop_all,
+                counters,
+                index,
+                results,
+                level,
+            ),
             name=f"syndicate-deliver-{index + 1}",
         )
         for index in range(children)
@@ -113,8 +151,14 @@ def _with_workers(
 
     try:
         own = asyncio.run(
-            deliver_due_async(
-                engine, shared, clock, None, until_empty, _Either(stop_event, stop_all), progress
+            _deliver_own(
+                engine,
+                shared,
+                clock,
+                make_sender,
+                until_empty,
+                _Either(stop_event, stop_all),
+                progress,
             )
         )
     except BaseException:
@@ -165,6 +209,7 @@ def _collect(
 def _child(
     settings: Settings,
     clock: Clock,
+    make_sender: SenderFactory,
     until_empty: bool,
     stop: Any,
     counters: Any,
@@ -186,7 +231,7 @@ def _child(
     engine = store.open_engine(settings.database.url)
     try:
         report = asyncio.run(
-            deliver_due_async(engine, settings, clock, None, until_empty, stop, progress)
+            _deliver_own(engine, settings, clock, make_sender, until_empty, stop, progress)
         )
     except Exception as exc:
         results.put({"error": f"{exc.__class__.__name__}: {exc}"})

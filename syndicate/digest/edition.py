@@ -16,7 +16,6 @@ import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,15 +26,14 @@ from syndicate.articles import Article
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.db import articles, outbox, subscribers
-from syndicate.digest.render import DigestRenderer, render_web_edition
+from syndicate.digest.dkim import load_signer
+from syndicate.digest.render import DigestRenderer
 from syndicate.digest.selection import (
     Edition,
     local_date,
     select_edition,
-    web_window,
     window_start,
 )
-from syndicate.errors import InputError
 from syndicate.ingest import load_articles
 from syndicate.subscribers import Subscriber
 from syndicate.subscribers import load as load_subscribers
@@ -54,38 +52,6 @@ class EnqueueReport:
             f"{self.queued} queued, {self.skipped} skipped (nothing new), "
             f"{self.existing} already enqueued"
         )
-
-
-def load_dkim_key(settings: Settings) -> bytes | None:
-    digest = settings.digest
-    if not (digest.dkim_key_file and digest.dkim_selector and digest.dkim_domain):
-        return None
-    try:
-        return Path(digest.dkim_key_file).read_bytes()
-    except OSError as exc:
-        raise InputError(
-            f"[digest] dkim_key_file: cannot read {digest.dkim_key_file}: {exc.strerror}",
-            hint="point it at the PEM private key, or leave the dkim_* keys empty",
-        ) from None
-
-
-def check_dkim(settings: Settings) -> list[str]:
-    digest = settings.digest
-    given = [digest.dkim_selector, digest.dkim_domain, digest.dkim_key_file]
-    if any(given) and not all(given):
-        return ["[digest] dkim_selector, dkim_domain, dkim_key_file: set all three, or none"]
-    try:
-        key = load_dkim_key(settings)
-    except InputError as exc:
-        return [str(exc)]
-    if key is not None:
-        import dkim.crypto
-
-        try:
-            dkim.crypto.parse_pem_private_key(key)
-        except Exception:  # dkimpy raises several kinds for a bad key
-            return [f"[digest] dkim_key_file: {digest.dkim_key_file} is not a PEM RSA private key"]
-    return []
 
 
 def load_candidates(conn: Connection, start: datetime, end: datetime) -> list[Article]:
@@ -223,7 +189,7 @@ def enqueue_editions(
     """
     now = clock.now()
     report = EnqueueReport()
-    renderer = DigestRenderer(settings, load_dkim_key(settings))
+    renderer = DigestRenderer(settings, load_signer(settings))
     pool = _Candidates(now)
     for batch in _batches(engine, subscriber_ids):
         ids = [s.id for s in batch]
@@ -268,14 +234,6 @@ def enqueue_editions(
         metrics.DIGESTS.labels(event="queued").inc(queued)
         del rows
     return report
-
-
-def web_edition_page(engine: Engine, settings: Settings, day: date, now: datetime) -> str:
-    """The HTML page of ``GET /digests/{day}``: every section's articles of that day's edition."""
-    start, end = web_window(settings, day, now)
-    with engine.connect() as conn:
-        candidates = load_candidates(conn, start, end) if start < end else []
-    return render_web_edition(settings, candidates, day, now)
 
 
 def sample_subscriber(settings: Settings) -> Subscriber:

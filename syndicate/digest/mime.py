@@ -112,6 +112,11 @@ def split_from(value: str) -> tuple[str, str]:
     return name, addr
 
 
+def domain_of(addr: str) -> str:
+    """The domain Message-IDs are made under: the sender's, else ``localhost``."""
+    return addr.rpartition("@")[2].lower() or "localhost"
+
+
 @dataclass(frozen=True)
 class Part:
     """One body part: its content type and its chunks (encoded bytes, or a slot name)."""

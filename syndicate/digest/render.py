@@ -1,4 +1,4 @@
-"""Digest, confirmation and web pages: pure functions of data, settings and a given time.
+"""Digest messages and pages: pure functions of data, settings and a given time.
 
 Speed comes from doing each piece of work once: an article's fragment is rendered
 once per language, an edition's body once per distinct content (same articles,
@@ -13,32 +13,34 @@ import html
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import format_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import css_inline
 from markupsafe import Markup
 
 from syndicate import text, tokens
 from syndicate.articles import Article
 from syndicate.config import Settings
 from syndicate.digest import mime
-from syndicate.digest.selection import Edition, arrange, web_window
+from syndicate.digest.selection import Edition
 from syndicate.digest.templates import (
     environment,
+    inline_css,
     labels,
     language_of,
     long_date,
     short_date,
     subject_template,
 )
-from syndicate.subscribers import Subscriber
+
+if TYPE_CHECKING:
+    from syndicate.digest.dkim import DkimSigner
+    from syndicate.subscribers import Subscriber
 
 LEDE_LIMIT = 600
 PREHEADER_LIMIT = 140
 SLOTS = ("email", "unsubscribe_url", "preferences_url")
 _CACHE_LIMIT = 512
-_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
 
 @dataclass(frozen=True)
@@ -100,15 +102,6 @@ class _Prepared:
     boundary: str
 
 
-def inline_css(page: str) -> str:
-    return _INLINER.inline(page)
-
-
-def _domain(settings: Settings) -> str:
-    _, addr = mime.split_from(settings.digest.from_)
-    return addr.rpartition("@")[2].lower() or "localhost"
-
-
 class DigestRenderer:
     """Renders editions to message bytes, caching what subscribers share.
 
@@ -116,17 +109,17 @@ class DigestRenderer:
     and bounded caches, never the finished messages.
     """
 
-    def __init__(self, settings: Settings, dkim_key: bytes | None = None) -> None:
+    def __init__(self, settings: Settings, signer: DkimSigner | None = None) -> None:
         self.settings = settings
         self.env = environment(settings)
         self.secret = settings.secret.get_secret_value()
         self.public_url = settings.public_url
-        self.domain = _domain(settings)
         name, addr = mime.split_from(settings.digest.from_)
+        self.domain = mime.domain_of(addr)
         self.from_header = mime.header("From", mime.address(name, addr))
         list_name = mime.phrase(f"{settings.site.title} digest")
         self.list_id = f"List-Id: {list_name} <digest.{self.domain}>\r\n".encode("ascii")
-        self.dkim_key = dkim_key
+        self.signer = signer
         self._fragments: dict[tuple[Any, ...], Fragment] = {}
         self._prepared: dict[tuple[Any, ...], _Prepared] = {}
         self._dates: dict[datetime, bytes] = {}
@@ -285,99 +278,5 @@ class DigestRenderer:
             recipient=subscriber.email,
             message_id=message_id,
             subject=prepared.subject,
-            message=self.sign(body),
+            message=self.signer.sign(body) if self.signer is not None else body,
         )
-
-    def sign(self, message: bytes) -> bytes:
-        if not self.dkim_key:
-            return message
-        return dkim_sign(self.settings, self.dkim_key, message)
-
-
-DKIM_HEADERS = [
-    b"from",
-    b"to",
-    b"subject",
-    b"date",
-    b"message-id",
-    b"list-id",
-    b"list-unsubscribe",
-    b"list-unsubscribe-post",
-    b"mime-version",
-    b"content-type",
-]
-
-
-def dkim_sign(settings: Settings, key: bytes, message: bytes) -> bytes:
-    import dkim
-
-    signature = dkim.sign(
-        message,
-        settings.digest.dkim_selector.encode("ascii"),
-        settings.digest.dkim_domain.encode("ascii"),
-        key,
-        include_headers=[h for h in DKIM_HEADERS if h + b":" in message.lower()],
-        linesep=b"\r\n",
-    )
-    return signature + message
-
-
-def render_web_edition(
-    settings: Settings, articles: list[Article], edition_date: date, now: datetime
-) -> str:
-    """The web page of one day's edition: every section, nothing personal.
-
-    ``articles`` may be a superset; those first seen in the day's window count.
-    """
-    start, end = web_window(settings, edition_date, now)
-    renderer = DigestRenderer(settings)
-    language = language_of(settings.site.language)
-    placed = arrange((a for a in articles if start < a.first_seen_at <= end), settings)
-    context = renderer.page_context(placed, edition_date, language, web=True)
-    t = labels(language)
-    context["intro"] = t["web_intro"] if placed else t["web_empty"]
-    context["why_text"] = ""
-    for slot in SLOTS:
-        context[slot] = ""
-    return renderer.env.get_template("digest.html.j2").render(context)
-
-
-def build_confirmation_message(
-    settings: Settings,
-    subscriber: Subscriber,
-    confirm_url: str,
-    now: datetime,
-    dkim_key: bytes | None = None,
-) -> bytes:
-    """The double opt-in email: a text and an HTML part with the confirmation link."""
-    renderer = DigestRenderer(settings, dkim_key)
-    language = language_of(subscriber.language, settings.site.language)
-    t = labels(language)
-    site = settings.site.title
-    context = {
-        "lang": language,
-        "t": t,
-        "title": t["confirm_subject"].format(site=site),
-        "site_title": site,
-        "site_url": settings.site.url,
-        "subtitle": t["confirm_title"],
-        "intro_text": t["confirm_intro"].format(site=site, email=subscriber.email),
-        "confirm_url": confirm_url,
-    }
-    html_page = inline_css(renderer.env.get_template("confirm.html.j2").render(context))
-    text_page = renderer.env.get_template("confirm.txt.j2").render(context)
-    stamp = int(now.timestamp())
-    headers = [
-        renderer.from_header,
-        b"To: " + mime.address("", subscriber.email).encode("utf-8") + mime.CRLF,
-        mime.header("Subject", text.plain(t["confirm_subject"].format(site=site))),
-        f"Date: {format_datetime(now)}\r\n".encode("ascii"),
-        f"Message-ID: <{stamp}.{subscriber.id}.confirm@{renderer.domain}>\r\n".encode("ascii"),
-        b"Auto-Submitted: auto-generated\r\n",
-    ]
-    boundary = "=_confirm_" + hashlib.sha256(f"{subscriber.id}:{stamp}".encode()).hexdigest()[:24]
-    parts = [
-        mime.part_bytes(mime.prepare_part("text/plain", text_page), {}),
-        mime.part_bytes(mime.prepare_part("text/html", html_page), {}),
-    ]
-    return renderer.sign(mime.multipart(headers, parts, boundary))

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from syndicate.articles import Article
 from syndicate.config import Settings
-from syndicate.subscribers import Subscriber
+
+if TYPE_CHECKING:
+    from syndicate.subscribers import Subscriber
 
 FIRST_EDITION_REACH = timedelta(hours=24)
 

@@ -13,10 +13,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import css_inline
 import jinja2
 from babel.dates import format_date, format_skeleton
 
 from syndicate.config import DEFAULT_SUBJECT, Settings
+
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
 LANGUAGES = ("en", "es")
@@ -151,3 +154,8 @@ def check_templates(settings: Settings) -> list[str]:
 
 def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     return env.get_template(name).render(context)
+
+
+def inline_css(page: str) -> str:
+    """Move a page's stylesheet into style attributes, which every mail client honours."""
+    return _INLINER.inline(page)

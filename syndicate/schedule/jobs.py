@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import Engine
 
 from syndicate.clock import Clock
 from syndicate.config import Settings
+from syndicate.confirmations import send_confirmations
+from syndicate.delivery import SenderFactory, deliver_due
+from syndicate.feeds.publish import poll
 from syndicate.schedule.lock import SchedulerLock
 from syndicate.schedule.tick import Enqueue, digest_tick, enqueue_with_digest
+from syndicate.senders import make_sender
 
 log = logging.getLogger("syndicate.run")
 
@@ -30,22 +32,6 @@ DIGEST_TICK_SECONDS = 30
 DELIVER_IDLE_SECONDS = 5
 
 
-def _poll_step() -> Callable[[Engine, Settings, Clock], Any] | None:
-    try:
-        from syndicate.feeds.publish import poll
-    except ImportError:
-        return None
-    return poll
-
-
-def _deliver_step() -> Callable[..., Any] | None:
-    try:
-        from syndicate.delivery import deliver_due
-    except ImportError:
-        return None
-    return deliver_due
-
-
 class Jobs:
     def __init__(
         self,
@@ -54,27 +40,27 @@ class Jobs:
         clock: Clock,
         lock: SchedulerLock,
         enqueue: Enqueue = enqueue_with_digest,
+        senders: SenderFactory = make_sender,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = clock
         self.lock = lock
         self.enqueue = enqueue
+        self.senders = senders
         # Set on shutdown: delivery stops claiming and hands back what it has not started.
         self.stop_claiming = threading.Event()
         self._lock_guard = threading.Lock()
-        self.poll_step = _poll_step()
-        self.deliver_step = _deliver_step()
 
     def is_scheduler(self) -> bool:
         with self._lock_guard:
             return self.lock.acquire()
 
     def poll(self) -> None:
-        if self.poll_step is None or not self.is_scheduler():
+        if not self.is_scheduler():
             return
-        report = self.poll_step(self.engine, self.settings, self.clock)
-        for line in getattr(report, "lines", lambda: [])():
+        report = poll(self.engine, self.settings, self.clock)
+        for line in report.lines():
             if not line.endswith(": unchanged"):
                 log.info("feeds: %s", line)
 
@@ -91,35 +77,33 @@ class Jobs:
         editions enqueued meanwhile go out in the same run; stopping hands back
         what was claimed and not started.
         """
-        if self.deliver_step is None or self.stop_claiming.is_set():
+        if self.stop_claiming.is_set():
             return 0
-        report = self.deliver_step(
+        report = deliver_due(
             self.engine,
             self.settings,
             self.clock,
+            self.senders,
             until_empty=True,
             stop_event=self.stop_claiming,
         )
-        handled = sum(getattr(report, name, 0) for name in ("sent", "retrying", "failed"))
-        if handled or getattr(report, "released", 0):
+        handled = report.sent + report.retrying + report.failed
+        if handled or report.released:
             log.info("deliver: %s", report.summary())
-        return int(handled) + self.confirmations()
+        return handled + self.confirmations()
 
     def confirmations(self) -> int:
         """Send the confirmation emails that are due (first tries the form missed, retries)."""
         if self.stop_claiming.is_set():
             return 0
-        from syndicate.confirmations import send_confirmations
-
-        sent = asyncio.run(send_confirmations(self.settings, self.engine, self.clock))
+        sent = asyncio.run(self._send_confirmations())
         if sent:
             log.info("deliver: %d confirmation email(s) sent", sent)
         return sent
 
-    def missing_steps(self) -> list[str]:
-        missing = []
-        if self.poll_step is None:
-            missing.append("feed polling (syndicate.feeds)")
-        if self.deliver_step is None:
-            missing.append("delivery (syndicate.delivery)")
-        return missing
+    async def _send_confirmations(self) -> int:
+        sender = self.senders(self.settings)
+        try:
+            return await send_confirmations(self.settings, self.engine, self.clock, sender=sender)
+        finally:
+            await sender.close()

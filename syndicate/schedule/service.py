@@ -236,8 +236,6 @@ class Service:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.request_stop, signum)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
-        for missing in self.jobs.missing_steps():
-            log.warning("%s is not in this build: that step is not scheduled", missing)
 
         server = _quiet_server(uvicorn.Config(self.front, **self.server_options))
         serving = asyncio.create_task(server.serve())

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, delete, select
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.db import digest_slots
-from syndicate.errors import OperationalError
+from syndicate.digest.edition import enqueue_editions
 from syndicate.schedule.due import DueEdition, due_groups, groups, missing
 
 log = logging.getLogger(__name__)
@@ -42,13 +42,6 @@ def enqueue_with_digest(
     engine: Engine, settings: Settings, clock: Clock, edition_date: date, ids: list[int]
 ) -> object:
     """The real digest step: render and queue one edition per subscriber."""
-    try:
-        from syndicate.digest.edition import enqueue_editions
-    except ImportError as exc:  # the digest package is a separate area of the code
-        raise OperationalError(
-            "the digest step is not available in this build",
-            hint="install a build that includes syndicate.digest",
-        ) from exc
     return enqueue_editions(engine, settings, clock, edition_date=edition_date, subscriber_ids=ids)
 
 

@@ -22,13 +22,13 @@ from syndicate import metrics
 from syndicate.clock import Clock
 from syndicate.config import ALL_SLUG, Settings
 from syndicate.digest import web_window
-from syndicate.digest.edition import web_edition_page
 from syndicate.errors import InputError
+from syndicate.mail.sender import Sender
 from syndicate.timezones import offered_timezones
-from syndicate.transport import Sender
 from syndicate.web.api import ArticlesApi
 from syndicate.web.clients import Clients
 from syndicate.web.context import Publisher, Service
+from syndicate.web.edition import web_edition_page
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserve import FeedFiles
 from syndicate.web.i18n import pick_language
@@ -158,17 +158,17 @@ def create_app(
     engine: Engine,
     clock: Clock,
     *,
+    sender: Callable[[], Sender],
     publish: Publisher | None | bool = True,
-    sender: Callable[[], Sender | None] | None = None,
     subscribe_limit: tuple[int, float] = (10, 600.0),
     email_limit: tuple[int, float] = (3, 3600.0),
     feed_check_seconds: float = 1.0,
 ) -> Starlette:
     """The whole HTTP service as one ASGI app.
 
-    ``publish=True`` uses the feeds area's publish step after an ingest; pass a
-    callable to replace it or ``None`` to skip. ``sender`` returns the Sender for
-    confirmation emails (None, the default: the configured transport).
+    ``sender`` opens a Sender for confirmation emails (the app closes each one it
+    opened). ``publish=True`` uses the feeds area's publish step after an ingest;
+    pass a callable to replace it or ``None`` to skip.
     Limits are (attempts, per seconds): per client address and per email address.
     """
     if not settings.secret.get_secret_value():
@@ -188,7 +188,7 @@ def create_app(
         clock=clock,
         pages=Pages(settings),
         cache=cache,
-        sender=sender or (lambda: None),
+        sender=sender,
         publish=default_publisher() if publish is True else (publish or None),
         client_limit=RateLimit(clock, *subscribe_limit),
         email_limit=RateLimit(clock, *email_limit),

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.transport import Sender
+from syndicate.mail.sender import Sender
 from syndicate.web.clients import Clients
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.pages import Pages
@@ -28,7 +28,7 @@ class Service:
     clock: Clock
     pages: Pages
     cache: FeedCache
-    sender: Callable[[], Sender | None]  # None: the configured transport
+    sender: Callable[[], Sender]  # opens one for confirmation emails; the caller closes it
     publish: Publisher | None
     client_limit: RateLimit
     email_limit: RateLimit

@@ -7,158 +7,59 @@ protocol answers such requests as soon as their headers are parsed, with the
 reply the ASGI endpoint would give (both come from ``feedserve.answer``), and
 leaves everything else to uvicorn's own handling: other routes, misses,
 redirects, odd URLs, pipelined requests behind a running one, a full write
-buffer.
-
-Every request, on either path, has its head capped here (see ``limits``): over
-``HEAD_BYTES`` or ``HEAD_FIELDS`` it is answered 431, and a head not complete
-``HEAD_SECONDS`` after the connection opened or the head began gets 408; either
-way the connection then closes.
+buffer. Its head limits come from ``LimitedProtocol``, which serves when the
+shortcut cannot (below).
 
 The app tells the protocol where its feeds are through a ``feed_cache``
 attribute (None or absent: every request takes the ASGI path). It is read per
 request, so a config reload that swaps the app is followed at once.
+
+All of this leans on uvicorn's private protocol class. pyproject pins uvicorn
+to the releases the tests run on, and ``http_protocol()`` checks at start that
+every internal named in ``INTERNALS`` is still there; when one is not, the
+server logs one warning and uses uvicorn's own protocol, so feeds are still
+served, through the ASGI path.
 """
 
 from __future__ import annotations
 
-import asyncio
+import ast
+import inspect
+import logging
+import textwrap
+from dataclasses import dataclass
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+import httptools
+from uvicorn.config import Config
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.server import ServerState
 
-from syndicate.web.accesslog import mask_access_log
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserve import answer
-from syndicate.web.limits import HEAD_BYTES, HEAD_FIELDS, HEAD_SECONDS, LINGER_SECONDS
+from syndicate.web.headlimits import LimitedProtocol
+
+log = logging.getLogger(__name__)
 
 _PREFIX = b"/feeds/"
 _JOIN_BELOW = 16 * 1024  # larger bodies go out in a second write rather than a copy
 
 
-class FeedProtocol(HttpToolsProtocol):
-    head_seconds = HEAD_SECONDS
-    linger_seconds = LINGER_SECONDS
-
+class FeedProtocol(LimitedProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # An access log (asked for in the config, as `-v` does) and a root path belong
         # to the ASGI path; keep them exact.
         self._shortcut = not self.config.access_log and not self.root_path
-        self._answered = False
-        # Bytes of the head being received; -1: it began in the chunk being parsed.
-        self._head_bytes = 0
-        self._head_open = False
-        self._head_timer: asyncio.TimerHandle | None = None
-        self._draining = False
-        if self.config.access_log:
-            mask_access_log()
-
-    # -- the head's size and time ------------------------------------------------------
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._head_timer = self.loop.call_later(self.head_seconds, self._head_too_slow)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_head_timer()
-        super().connection_lost(exc)
-
-    def data_received(self, data: bytes) -> None:
-        if self._draining:
-            return
-        super().data_received(data)
-        if not self._head_open or self.transport.is_closing():
-            return
-        if self._head_bytes < 0:
-            # The head began in this chunk: it is at most what follows the last blank line.
-            end = data.rfind(b"\r\n\r\n")
-            self._head_bytes = len(data) - (end + 4 if end >= 0 else 0)
-        else:
-            self._head_bytes += len(data)
-        if self._head_bytes > HEAD_BYTES:
-            self._refuse(431, f"request head over {HEAD_BYTES} bytes\n")
-
-    def _stop_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_too_slow(self) -> None:
-        self._head_timer = None
-        if self.transport.is_closing():
-            return
-        if self.cycle is not None and not self.cycle.response_complete:
-            # Still answering the previous request: the client may wait for that.
-            self._head_timer = self.loop.call_later(self.head_seconds, self._head_too_slow)
-            return
-        if self._head_open:
-            self._refuse(408, f"request head not received within {self.head_seconds:g} s\n")
-        else:
-            self.transport.close()  # connected and silent
-
-    def _refuse(self, status: int, text: str) -> None:
-        """Answer ``status`` and close; meanwhile drop input so the client reads the answer."""
-        self._stop_head_timer()
-        self._answered = True
-        if self.cycle is not None and not self.cycle.response_complete:
-            self.transport.close()  # a response is being written on this connection
-            return
-        body = text.encode()
-        parts = [STATUS_LINE[status]]
-        for name, value in self.server_state.default_headers:
-            parts += (name, b": ", value, b"\r\n")
-        parts += (
-            b"content-type: text/plain; charset=utf-8\r\n",
-            b"content-length: " + str(len(body)).encode() + b"\r\n",
-            b"connection: close\r\n\r\n",
-            body,
-        )
-        self.transport.write(b"".join(parts))
-        self._draining = True
-        self.flow.resume_reading()
-        if self.transport.can_write_eof():
-            self.transport.write_eof()
-        self.loop.call_later(self.linger_seconds, self.transport.close)
-
-    # -- parser callbacks ---------------------------------------------------------------
-
-    def on_message_begin(self) -> None:
-        self._answered = False
-        self._head_open = True
-        self._head_bytes = -1
-        if self._head_timer is None:
-            self._head_timer = self.loop.call_later(self.head_seconds, self._head_too_slow)
-        super().on_message_begin()
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if len(self.headers) < HEAD_FIELDS:
-            super().on_header(name, value)
-        else:
-            self._head_bytes = HEAD_BYTES + 1  # refused once the head is complete
 
     def on_headers_complete(self) -> None:
-        self._head_open = False
-        self._stop_head_timer()
-        if self._draining or self.transport.is_closing():
-            self._answered = True
-            return
-        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
-        if size > HEAD_BYTES or self._head_bytes > HEAD_BYTES:
-            self._refuse(431, f"request head over {HEAD_BYTES} bytes or {HEAD_FIELDS} fields\n")
+        if self._head_refused():
             return
         if self._shortcut and self.url.startswith(_PREFIX) and self._answer_feed():
             self._answered = True
             return
-        super().on_headers_complete()
-
-    # The request was answered: its body (a GET has none that matters) and end are ignored.
-    def on_body(self, body: bytes) -> None:
-        if not self._answered:
-            super().on_body(body)
-
-    def on_message_complete(self) -> None:
-        if not self._answered:
-            super().on_message_complete()
+        HttpToolsProtocol.on_headers_complete(self)
 
     def _answer_feed(self) -> bool:
         cache: FeedCache | None = getattr(self.app, "feed_cache", None)
@@ -192,3 +93,134 @@ class FeedProtocol(HttpToolsProtocol):
             self.transport.close()
         self.on_response_complete()  # counts the request, re-arms keep-alive
         return True
+
+
+@dataclass(frozen=True)
+class Internal:
+    """What ``FeedProtocol`` uses of one uvicorn (or httptools) class."""
+
+    owner: type
+    methods: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()  # set on instances, so looked for in the class's code
+
+
+INTERNALS: list[Internal] = [
+    Internal(
+        HttpToolsProtocol,
+        methods=(
+            "on_message_begin",
+            "on_headers_complete",
+            "on_body",
+            "on_message_complete",
+            "on_response_complete",
+        ),
+        attributes=(
+            "config",
+            "root_path",
+            "app",
+            "url",
+            "headers",
+            "pipeline",
+            "flow",
+            "cycle",
+            "parser",
+            "server_state",
+            "transport",
+        ),
+    ),
+    Internal(
+        httptools.HttpRequestParser,
+        methods=("get_method", "should_upgrade", "get_http_version", "should_keep_alive"),
+    ),
+    Internal(Config, attributes=("access_log",)),
+    Internal(FlowControl, attributes=("write_paused",)),
+    Internal(RequestResponseCycle, attributes=("response_complete",)),
+    Internal(ServerState, attributes=("default_headers",)),
+]
+
+
+# What ``LimitedProtocol`` (the head limits, which serve without the shortcut) uses.
+LIMIT_INTERNALS: list[Internal] = [
+    Internal(
+        HttpToolsProtocol,
+        methods=(
+            "connection_made",
+            "connection_lost",
+            "data_received",
+            "on_message_begin",
+            "on_header",
+            "on_headers_complete",
+            "on_body",
+            "on_message_complete",
+        ),
+        attributes=("config", "loop", "url", "headers", "flow", "cycle", "server_state"),
+    ),
+    Internal(Config, attributes=("access_log",)),
+    Internal(FlowControl, methods=("resume_reading",)),
+    Internal(RequestResponseCycle, attributes=("response_complete",)),
+    Internal(ServerState, attributes=("default_headers",)),
+]
+
+
+def _assigned_on_self(owner: type) -> set[str]:
+    """Attribute names the class's own code assigns as ``self.NAME`` (empty without source)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(owner)))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+            targets = [node.target]
+        else:
+            continue
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+            ):
+                names.add(target.attr)
+    return names
+
+
+def missing_internals(internals: list[Internal] | None = None) -> list[str]:
+    """The internals (``INTERNALS`` by default) this uvicorn no longer has, as ``Class.name``."""
+    missing: list[str] = []
+    for internal in INTERNALS if internals is None else internals:
+        owner = internal.owner
+        missing += [
+            f"{owner.__name__}.{name}()"
+            for name in internal.methods
+            if not callable(getattr(owner, name, None))
+        ]
+        if internal.attributes:
+            assigned = _assigned_on_self(owner)
+            missing += [
+                f"{owner.__name__}.{name}"
+                for name in internal.attributes
+                if name not in assigned and not hasattr(owner, name)
+            ]
+    return missing
+
+
+def http_protocol() -> type[LimitedProtocol] | str:
+    """The ``http`` option for uvicorn: ``FeedProtocol``; else (with one warning)
+    ``LimitedProtocol`` when only the shortcut's internals changed, else uvicorn's own."""
+    unlimited = missing_internals(LIMIT_INTERNALS)
+    missing = list(dict.fromkeys(missing_internals() + unlimited))
+    if not missing:
+        return FeedProtocol
+    import uvicorn
+
+    limited = not unlimited
+    log.warning(
+        "uvicorn %s lacks what the feed fast path relies on (%s); "
+        "serving feeds through the ordinary ASGI path%s",
+        uvicorn.__version__,
+        ", ".join(missing),
+        "" if limited else ", and request heads without size or time limits",
+    )
+    return LimitedProtocol if limited else "httptools"

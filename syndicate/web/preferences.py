@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -26,8 +24,7 @@ _FIELD_ERRORS = {
 
 def _field(exc: InputError) -> str:
     """The message key for the field ``exc`` names ('form' when it names none of the form's)."""
-    named = getattr(exc, "field", None) or re.split(r"[^a-z_]", exc.message, maxsplit=1)[0]
-    return _FIELD_ERRORS.get(str(named), "form")
+    return _FIELD_ERRORS.get(exc.field, "form")
 
 
 class PreferencesPage(SubscriberPages):

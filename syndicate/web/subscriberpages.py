@@ -43,8 +43,10 @@ class SubscriberPages:
         """The subscriber a token names, or the message key that explains why not."""
         try:
             claims = tokens.verify(self.secret, purpose, token, self.svc.clock.now())
-        except tokens.BadToken as exc:
-            return "token.expired" if "expired" in exc.message else "token.invalid"
+        except tokens.ExpiredToken:
+            return "token.expired"
+        except tokens.BadToken:
+            return "token.invalid"
         found = await run_in_threadpool(self._get, claims.subscriber_id)
         return found if found is not None else "token.invalid"
 

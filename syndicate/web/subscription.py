@@ -95,9 +95,13 @@ class SubscriptionPages(SubscriberPages):
 
     async def _send_confirmation(self, subscriber_id: int) -> None:
         try:
-            await send_confirmations(
-                self.settings, self.svc.engine, self.svc.clock, [subscriber_id], self.svc.sender()
-            )
+            sender = self.svc.sender()
+            try:
+                await send_confirmations(
+                    self.settings, self.svc.engine, self.svc.clock, [subscriber_id], sender=sender
+                )
+            finally:
+                await sender.close()
         except Exception:  # the reader already has their answer; the log keeps the reason
             log.exception("confirmation email for subscriber %s failed", subscriber_id)
 

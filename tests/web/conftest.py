@@ -16,8 +16,10 @@ from sqlalchemy import Engine
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
+from syndicate.senders import make_sender
 from syndicate.web import create_app
 from syndicate.web.fastpath import FeedProtocol
+from syndicate.web.feedserve import FeedFiles
 from tests.conftest import write_config
 from tests.web.server import base_url, bound_socket, running
 
@@ -61,7 +63,9 @@ def start_web(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[..., Web]]
     """Start the service on a given database URL (SQLite file by default) with app options."""
     opened: list[Any] = []
 
-    def start(db_url: str | None = None, config_extra: str = "", **options: Any) -> Web:
+    def start(
+        db_url: str | None = None, config_extra: str = "", http: Any = FeedProtocol, **options: Any
+    ) -> Web:
         sock = bound_socket()
         path = write_config(
             tmp_path, config_extra, database_url=db_url or f"sqlite:///{tmp_path / 'web.db'}"
@@ -73,9 +77,9 @@ def start_web(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[..., Web]]
         engine = store.open_engine(settings.database.url)
         store.migrate(engine)
         options.setdefault("publish", None)
-        protocol = options.pop("protocol", FeedProtocol)
+        options.setdefault("sender", lambda: make_sender(settings))
         app = create_app(settings, engine, clock, **options)
-        context = running(app, sock, protocol)
+        context = running(app, sock, http)
         url = context.__enter__()
         http = httpx.Client(base_url=url, timeout=10)
         opened.append((context, http, engine))
@@ -86,3 +90,17 @@ def start_web(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[..., Web]]
         http.close()
         context.__exit__(None, None, None)
         engine.dispose()
+
+
+@pytest.fixture
+def asgi_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Paths that reached the ASGI feed endpoint (the fast path never gets there)."""
+    seen: list[str] = []
+    original = FeedFiles.__call__
+
+    async def counting(self, scope, receive, send) -> None:
+        seen.append(scope["path"])
+        await original(self, scope, receive, send)
+
+    monkeypatch.setattr(FeedFiles, "__call__", counting)
+    return seen

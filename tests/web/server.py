@@ -26,11 +26,11 @@ def base_url(sock: socket.socket) -> str:
 
 
 @contextmanager
-def running(app: Any, sock: socket.socket, protocol: type = FeedProtocol) -> Iterator[str]:
-    # The protocol `syndicate serve` uses, so feed hits take the same shortcut here.
+def running(app: Any, sock: socket.socket, http: Any = FeedProtocol) -> Iterator[str]:
+    # By default the protocol `syndicate serve` uses, so feed hits take the same shortcut.
     config = uvicorn.Config(
         app,
-        http=protocol,
+        http=http,
         log_level="warning",
         access_log=False,
         proxy_headers=False,

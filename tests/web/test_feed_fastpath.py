@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from syndicate.schedule.service import SwappableApp
-from syndicate.web.feedserve import FeedFiles
 from tests.web.conftest import Web
 from tests.web.test_feed_serving import RSS, publish
 
@@ -20,20 +19,6 @@ Response = tuple[int, dict[str, str], bytes]
 def web(start_web, tmp_path: Path) -> Web:
     publish(tmp_path / "var" / "public" / "feeds", "world", "rss.xml", RSS * 40)
     return start_web(feed_check_seconds=0)
-
-
-@pytest.fixture
-def asgi_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Paths that reached the ASGI feed endpoint (the fast path never gets there)."""
-    seen: list[str] = []
-    original = FeedFiles.__call__
-
-    async def counting(self, scope, receive, send) -> None:
-        seen.append(scope["path"])
-        await original(self, scope, receive, send)
-
-    monkeypatch.setattr(FeedFiles, "__call__", counting)
-    return seen
 
 
 def exchange(url: str, requests: list[str]) -> tuple[list[Response], bool]:

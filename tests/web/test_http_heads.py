@@ -24,7 +24,7 @@ class QuickProtocol(FeedProtocol):
 @pytest.fixture
 def web(start_web, tmp_path: Path) -> Web:
     publish(tmp_path / "var" / "public" / "feeds", "world", "rss.xml", RSS)
-    return start_web(feed_check_seconds=0, protocol=QuickProtocol)
+    return start_web(feed_check_seconds=0, http=QuickProtocol)
 
 
 def head(path: str, extra: str = "") -> bytes:

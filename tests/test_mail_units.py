@@ -1,4 +1,4 @@
-"""The pure parts of the SMTP side: reply classification and the token bucket."""
+"""The pure parts of sending mail: SMTP reply classification and the token bucket."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from syndicate.smtp.bucket import TokenBucket
-from syndicate.smtp.replies import CONNECT, DATA, MAIL, RCPT, classify
-from syndicate.transport import PermanentFailure, TemporaryFailure
+from syndicate.mail.bucket import TokenBucket
+from syndicate.mail.replies import CONNECT, DATA, MAIL, RCPT, classify
+from syndicate.mail.sender import PermanentFailure, TemporaryFailure
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from syndicate.transport import DeliveryError, PermanentFailure, TemporaryFailure
+from syndicate.mail.sender import DeliveryError, PermanentFailure, TemporaryFailure
 
 # Stages of one transaction, in order.
 CONNECT, MAIL, RCPT, DATA = "connect", "MAIL", "RCPT", "DATA"

@@ -12,17 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from typing import TYPE_CHECKING
 
 import aiosmtplib
 from aiosmtplib import SMTPException, SMTPResponseException
 
-from syndicate.smtp.bucket import TokenBucket
-from syndicate.smtp.replies import CONNECT, DATA, MAIL, RCPT, classify, describe
-from syndicate.transport import Envelope, Gate, PermanentFailure, TemporaryFailure
-
-if TYPE_CHECKING:
-    from syndicate.config import Settings
+from syndicate.mail.bucket import TokenBucket
+from syndicate.mail.replies import CONNECT, DATA, MAIL, RCPT, classify, describe
+from syndicate.mail.sender import Envelope, Gate, PermanentFailure, TemporaryFailure
 
 
 class _Stale(Exception):
@@ -182,24 +178,6 @@ class SmtpPool:
         self._helo_name = helo_name
         self._idle: list[_Connection] = []
         self._slots: asyncio.Semaphore | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings, rate_per_second: float | None = None) -> SmtpPool:
-        smtp, delivery = settings.smtp, settings.delivery
-        return cls(
-            smtp.host,
-            smtp.port,
-            connections=delivery.connections,
-            rate_per_second=delivery.rate_per_second
-            if rate_per_second is None
-            else rate_per_second,
-            timeout=delivery.timeout_seconds,
-            starttls=smtp.starttls,
-            tls=smtp.tls,
-            username=smtp.username,
-            password=settings.smtp_password.get_secret_value(),
-            ca_file=smtp.ca_file,
-        )
 
     async def local_hostname(self) -> str:
         if self._helo_name is None:
