@@ -16,9 +16,10 @@ request, so a config reload that swaps the app is followed at once.
 
 All of this leans on uvicorn's private protocol class. pyproject pins uvicorn
 to the releases the tests run on, and ``http_protocol()`` checks at start that
-every internal named in ``INTERNALS`` is still there; when one is not, the
-server logs one warning and uses uvicorn's own protocol, so feeds are still
-served, through the ASGI path.
+every internal named in ``INTERNALS`` and ``LIMIT_INTERNALS`` is still there;
+when one is not, the server logs one warning and uses ``LimitedProtocol`` (or,
+when the limits' own internals are gone, uvicorn's protocol), so feeds are
+still served, through the ASGI path.
 """
 
 from __future__ import annotations
