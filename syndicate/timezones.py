@@ -2,17 +2,21 @@
 
 The rule: a name from the IANA database (``zoneinfo.available_timezones()``)
 whose first part is one of the database's geographic areas (``America/Lima``,
-``Europe/Madrid``, ``America/Argentina/Buenos_Aires``), or ``UTC``. Everything
+``Europe/Madrid``, ``America/Argentina/Buenos_Aires``), ``UTC`` / ``Etc/UTC``, or
+a whole-hour fixed offset ``Etc/GMT+4`` (UTC-4: the sign is POSIX's). Everything
 else the system happens to have is refused: ``localtime`` and ``posixrules`` (this
-machine's setting, not a place), ``Factory`` (a placeholder), ``Etc/GMT+5`` (whose
-sign is inverted), ``right/...`` and ``posix/...`` copies, old country aliases
+machine's setting, not a place), ``Factory`` (a placeholder), ``right/...`` and
+``posix/...`` copies, ``Etc/GMT0`` and other spellings, old country aliases
 (``US/Eastern``, ``GB``) and abbreviations (``EST``, ``CET``).
 """
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from functools import cache
+
+_FIXED = re.compile(r"Etc/GMT[+-](?:[1-9]|1[0-4])")  # fixed offsets; the sign is POSIX's
 
 AREAS = frozenset(
     ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia")
@@ -26,7 +30,9 @@ def offered_timezones() -> list[str]:
     return sorted(
         name
         for name in zoneinfo.available_timezones()
-        if name == "UTC" or ("/" in name and name.partition("/")[0] in AREAS)
+        if name in ("UTC", "Etc/UTC")
+        or _FIXED.fullmatch(name)
+        or ("/" in name and name.partition("/")[0] in AREAS)
     )
 
 

@@ -12,7 +12,7 @@ from syndicate.timezones import canonical_timezone, offered_timezones
 from .cli import syndicate
 from .conftest import write_config
 
-REFUSED = ["localtime", "Factory", "posixrules", "right/UTC", "Etc/GMT+5", "US/Eastern", "EST"]
+REFUSED = ["localtime", "Factory", "posixrules", "right/UTC", "Etc/GMT0", "US/Eastern", "EST"]
 
 
 def test_the_rule() -> None:
@@ -22,6 +22,8 @@ def test_the_rule() -> None:
     for zone in REFUSED + ["", " ", "UTC/", "/UTC", "Europe", "Mars/Base", "../../etc/passwd"]:
         assert canonical_timezone(zone) is None, zone
     assert canonical_timezone(" america/LIMA ") == "America/Lima"
+    assert canonical_timezone("Etc/GMT+4") == "Etc/GMT+4"  # a fixed UTC-4
+    assert canonical_timezone("Etc/GMT+15") is None
 
 
 @pytest.mark.parametrize("zone", ["localtime", "Factory", "US/Pacific", "posix/UTC"])

@@ -20,6 +20,10 @@ LINGER_SECONDS = 2.0  # after a refusal, input is read and dropped this long so 
 FORM_BYTES = 8 * 1024  # subscribe, unsubscribe and preferences forms (and any other route)
 API_BYTES = 1024 * 1024  # one article as JSON
 BODY_SECONDS = 30.0  # to receive a whole body once its head has arrived
+# Past its cap a body is read on and dropped up to this much, so that a client still
+# sending sees the 413 rather than a reset connection; beyond it the connection closes.
+DRAIN_BYTES = 16 * 1024 * 1024
+DRAIN_IDLE_SECONDS = 0.5  # ... or until nothing arrives for this long
 
 _BODY_LIMITS = {"/api/articles": API_BYTES}
 
@@ -67,24 +71,39 @@ async def bounded_body(scope: dict[str, Any], receive: Any, send: Any) -> Any:
     if not chunked and not declared:
         return receive
     limit = body_limit(scope["path"])
+    too_large = f"request body over {limit} bytes\n"
     if declared is not None and declared > limit:
-        await _refuse(send, 413, f"request body over {limit} bytes\n")
-        return None
+        waiting = any(n == b"expect" and v.lower() == b"100-continue" for n, v in scope["headers"])
+        if waiting or declared > limit + DRAIN_BYTES:
+            await _refuse(send, 413, too_large)  # before the client sends any of it
+            return None
     body = bytearray()
+    size = 0
     try:
         async with asyncio.timeout(BODY_SECONDS):
             while True:
-                message = await receive()
+                if size <= limit:
+                    message = await receive()
+                else:  # only dropping now: a client that pauses gets its answer
+                    try:
+                        message = await asyncio.wait_for(receive(), DRAIN_IDLE_SECONDS)
+                    except TimeoutError:
+                        break
                 if message["type"] != "http.request":
                     return None  # the client went away
-                body += message.get("body", b"")
-                if len(body) > limit:
-                    await _refuse(send, 413, f"request body over {limit} bytes\n")
-                    return None
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size <= limit:
+                    body += chunk
+                elif size > limit + DRAIN_BYTES:
+                    break
                 if not message.get("more_body", False):
                     break
     except TimeoutError:
         await _refuse(send, 408, f"request body not received within {BODY_SECONDS:.0f} s\n")
+        return None
+    if size > limit:
+        await _refuse(send, 413, too_large)
         return None
     pending = [{"type": "http.request", "body": bytes(body), "more_body": False}]
 
