@@ -8,6 +8,7 @@ are masked whenever settings are printed.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
@@ -15,7 +16,6 @@ import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -27,8 +27,10 @@ from pydantic import (
     field_validator,
 )
 
+from syndicate import redact
 from syndicate.addresses import BadAddress, normalise_address, parse_mailbox
 from syndicate.errors import ConfigError, InputError
+from syndicate.timezones import canonical_timezone
 
 CONFIG_ENV = "SYNDICATE_CONFIG"
 SECRET_ENV = "SYNDICATE_SECRET"
@@ -105,13 +107,12 @@ def _check_address(value: str, example: str) -> str:
 
 
 def _check_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    found = canonical_timezone(value)
+    if found is None:
         raise ValueError(
-            f"unknown timezone {value!r}; use an IANA name such as 'America/Lima' or 'UTC'"
-        ) from None
-    return value
+            f"unknown timezone {value!r}; use an IANA place name such as 'America/Lima', or 'UTC'"
+        )
+    return found
 
 
 def _check_http_url(value: str) -> str:
@@ -334,11 +335,24 @@ class SmtpSettings(_Table):
     ca_file: str = ""
 
 
+def _check_networks(values: list[str]) -> list[str]:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not an address or CIDR; write e.g. '127.0.0.1/32' or '10.0.0.0/8'"
+            ) from None
+    return values
+
+
 class ServerSettings(_Table):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     public_url: OptionalUrl = ""
     templates_dir: str = ""
+    # Reverse proxies whose X-Forwarded-For is believed; nobody's by default.
+    trusted_proxies: Annotated[list[str], AfterValidator(_check_networks)] = []
 
 
 class Settings(_Table):
@@ -404,6 +418,7 @@ class Settings(_Table):
     def masked(self) -> dict[str, Any]:
         """Settings as a dict for printing: secrets shown only as set or not set."""
         data = self.model_dump(by_alias=True, exclude={"secret", "api_token", "smtp_password"})
+        data = redact.values(data)  # passwords written into URLs (the database's, a hub's)
         data["secrets"] = {
             SECRET_ENV: _mask(self.secret),
             API_TOKEN_ENV: _mask(self.api_token),

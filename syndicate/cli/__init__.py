@@ -35,6 +35,11 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from syndicate.redact import LogMask
+
+    for handler in logging.getLogger().handlers:  # records from every logger pass here
+        if not any(isinstance(f, LogMask) for f in handler.filters):
+            handler.addFilter(LogMask())
     for noisy in ("alembic", "apscheduler", "aiosmtplib", "httpx", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
     ctx.obj = Runtime(config_path=Path(config_path) if config_path else None, verbose=verbose)

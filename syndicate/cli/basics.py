@@ -118,9 +118,9 @@ def run_config_checks(settings: config.Settings, skip: tuple = ()) -> None:
 
 
 def _mask_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from syndicate import redact
 
-    return make_url(url).render_as_string(hide_password=True)
+    return redact.url(url)
 
 
 @cli.command()

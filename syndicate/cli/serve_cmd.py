@@ -116,9 +116,12 @@ def check_can_listen(host: str, port: int) -> None:
 def server_options(host: str, port: int, verbose: bool = False) -> dict:
     """uvicorn settings shared by `serve` and `run`: fast parser, no websockets, quiet access log."""
     from syndicate.web.fastpath import http_protocol
+    from syndicate.web.limits import KEEP_ALIVE_SECONDS
 
     return {
+        # Head size and time limits live in the protocol (uvicorn's are for h11 only).
         "http": http_protocol(),
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "host": host,
         "port": port,
         "log_level": "debug" if verbose else "warning",

@@ -8,6 +8,8 @@ import urllib.request
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
+from syndicate import redact
+
 log = logging.getLogger("syndicate.feeds")
 TIMEOUT_SECONDS = 5.0
 
@@ -32,17 +34,18 @@ def notify(hub: str, topics: Iterable[str], timeout: float = TIMEOUT_SECONDS) ->
         },
         method="POST",
     )
+    shown = redact.url(hub)  # reasons are printed: no password from the URL
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             status = response.status
     except urllib.error.HTTPError as exc:
-        reason = f"hub {hub} answered {exc.code} {exc.reason}"
+        reason = f"hub {shown} answered {exc.code} {exc.reason}"
     except (OSError, ValueError) as exc:
-        reason = f"hub {hub} unreachable: {exc}"
+        reason = f"hub {shown} unreachable: {exc}"
     else:
         if 200 <= status < 300:
-            log.info("websub: told %s about %d feed URLs", hub, len(urls))
+            log.info("websub: told %s about %d feed URLs", shown, len(urls))
             return None
-        reason = f"hub {hub} answered {status}"
+        reason = f"hub {shown} answered {status}"
     log.warning("websub: %s; will retry after the next build", reason)
     return reason

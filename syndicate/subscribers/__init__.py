@@ -9,13 +9,13 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syndicate.addresses import normalise_address
 from syndicate.config import Settings, _check_hhmm
 from syndicate.errors import InputError
 from syndicate.subscribers.lifecycle import STATUSES, Actor
 from syndicate.subscribers.records import Subscriber, SubscriberInput
+from syndicate.timezones import canonical_timezone
 
 __all__ = [
     "STATUSES",
@@ -54,15 +54,14 @@ def validate(
             )
         if slug not in slugs:
             slugs.append(slug)
-    tz = (timezone or "").strip() or settings.site.timezone
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
+    asked = (timezone or "").strip() or settings.site.timezone
+    tz = canonical_timezone(asked)
+    if tz is None:
         raise InputError(
             field="timezone",
-            reason=f"unknown timezone {tz!r}",
-            hint="use an IANA name like Europe/Madrid",
-        ) from None
+            reason=f"unknown timezone {asked!r}",
+            hint="use an IANA place name like Europe/Madrid or America/Lima, or UTC",
+        )
     lang = (language or "").strip().lower() or (
         settings.section_language(slugs[0]) if slugs else settings.site.language
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import zoneinfo
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -26,16 +25,20 @@ from syndicate.digest import web_window
 from syndicate.errors import InputError
 from syndicate.mail.sender import Sender
 from syndicate.store.engine import ping
+from syndicate.timezones import offered_timezones
 from syndicate.web.api import ArticlesApi
+from syndicate.web.clients import Clients
 from syndicate.web.context import Publisher, Service
 from syndicate.web.edition import web_edition_page
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserve import FeedFiles
 from syndicate.web.i18n import pick_language
+from syndicate.web.limits import bounded_body
 from syndicate.web.links import feed_links, feed_name, snippet
 from syndicate.web.pages import Pages
 from syndicate.web.preferences import PreferencesPage
 from syndicate.web.ratelimit import RateLimit
+from syndicate.web.slashes import redirect_slashes
 from syndicate.web.subscription import SubscriptionPages
 
 log = logging.getLogger(__name__)
@@ -139,6 +142,10 @@ class ServiceApp(Starlette):
         return self.feed_files.cache
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            receive = await bounded_body(scope, receive, send)
+            if receive is None:
+                return
         if scope["type"] == "http" and not scope.get("root_path"):
             path: str = scope["path"]
             if path.startswith("/feeds/") and not path.endswith("/"):
@@ -188,7 +195,8 @@ def create_app(
         publish=default_publisher() if publish is True else (publish or None),
         client_limit=RateLimit(clock, *subscribe_limit),
         email_limit=RateLimit(clock, *email_limit),
-        timezones=sorted(zoneinfo.available_timezones()),
+        timezones=offered_timezones(),
+        clients=Clients(settings.server.trusted_proxies),
     )
     site = _Site(svc, metrics.registry_for(engine))
     forms = SubscriptionPages(svc)
@@ -202,13 +210,14 @@ def create_app(
         Route("/feeds/{section}/", site.feed_links, methods=["GET"]),
         Route("/feeds/{path:path}", feed_files),
         Route("/subscribe", forms.subscribe, methods=["GET", "POST"]),
-        Route("/confirm", forms.confirm, methods=["GET"]),
+        Route("/confirm", forms.confirm, methods=["GET", "POST"]),
         Route("/unsubscribe", forms.unsubscribe, methods=["GET", "POST"]),
         Route("/preferences", preferences.preferences, methods=["GET", "POST"]),
         Route("/digests/{date}", site.digest, methods=["GET"]),
         Route("/api/articles", api.post, methods=["POST"]),
     ]
     app = ServiceApp(routes=routes, exception_handlers={HTTPException: site.not_found})
+    redirect_slashes(app.router)  # Starlette's own redirects name the Host header
     app.feed_files = feed_files
     app.state.service = svc
     app.state.feeds = cache

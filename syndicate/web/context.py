@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.mail.sender import Sender
+from syndicate.web.clients import Clients
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.pages import Pages
 from syndicate.web.ratelimit import RateLimit
@@ -32,4 +33,5 @@ class Service:
     client_limit: RateLimit
     email_limit: RateLimit
     timezones: list[str]
+    clients: Clients
     publish_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -7,7 +7,8 @@ protocol answers such requests as soon as their headers are parsed, with the
 reply the ASGI endpoint would give (both come from ``feedserve.answer``), and
 leaves everything else to uvicorn's own handling: other routes, misses,
 redirects, odd URLs, pipelined requests behind a running one, a full write
-buffer.
+buffer. Its head limits come from ``LimitedProtocol``, which serves when the
+shortcut cannot (below).
 
 The app tells the protocol where its feeds are through a ``feed_cache``
 attribute (None or absent: every request takes the ASGI path). It is read per
@@ -15,9 +16,10 @@ request, so a config reload that swaps the app is followed at once.
 
 All of this leans on uvicorn's private protocol class. pyproject pins uvicorn
 to the releases the tests run on, and ``http_protocol()`` checks at start that
-every internal named in ``INTERNALS`` is still there; when one is not, the
-server logs one warning and uses uvicorn's own protocol, so feeds are still
-served, through the ASGI path.
+every internal named in ``INTERNALS`` and ``LIMIT_INTERNALS`` is still there;
+when one is not, the server logs one warning and uses ``LimitedProtocol`` (or,
+when the limits' own internals are gone, uvicorn's protocol), so feeds are
+still served, through the ASGI path.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from uvicorn.server import ServerState
 
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserve import answer
+from syndicate.web.headlimits import LimitedProtocol
 
 log = logging.getLogger(__name__)
 
@@ -44,32 +47,20 @@ _PREFIX = b"/feeds/"
 _JOIN_BELOW = 16 * 1024  # larger bodies go out in a second write rather than a copy
 
 
-class FeedProtocol(HttpToolsProtocol):
+class FeedProtocol(LimitedProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # An access log (asked for in the config, as `-v` does) and a root path belong
         # to the ASGI path; keep them exact.
         self._shortcut = not self.config.access_log and not self.root_path
-        self._answered = False
-
-    def on_message_begin(self) -> None:
-        self._answered = False
-        super().on_message_begin()
 
     def on_headers_complete(self) -> None:
+        if self._head_refused():
+            return
         if self._shortcut and self.url.startswith(_PREFIX) and self._answer_feed():
             self._answered = True
             return
-        super().on_headers_complete()
-
-    # The request was answered: its body (a GET has none that matters) and end are ignored.
-    def on_body(self, body: bytes) -> None:
-        if not self._answered:
-            super().on_body(body)
-
-    def on_message_complete(self) -> None:
-        if not self._answered:
-            super().on_message_complete()
+        HttpToolsProtocol.on_headers_complete(self)
 
     def _answer_feed(self) -> bool:
         cache: FeedCache | None = getattr(self.app, "feed_cache", None)
@@ -149,6 +140,29 @@ INTERNALS: list[Internal] = [
 ]
 
 
+# What ``LimitedProtocol`` (the head limits, which serve without the shortcut) uses.
+LIMIT_INTERNALS: list[Internal] = [
+    Internal(
+        HttpToolsProtocol,
+        methods=(
+            "connection_made",
+            "connection_lost",
+            "data_received",
+            "on_message_begin",
+            "on_header",
+            "on_headers_complete",
+            "on_body",
+            "on_message_complete",
+        ),
+        attributes=("config", "loop", "url", "headers", "flow", "cycle", "server_state"),
+    ),
+    Internal(Config, attributes=("access_log",)),
+    Internal(FlowControl, methods=("resume_reading",)),
+    Internal(RequestResponseCycle, attributes=("response_complete",)),
+    Internal(ServerState, attributes=("default_headers",)),
+]
+
+
 def _assigned_on_self(owner: type) -> set[str]:
     """Attribute names the class's own code assigns as ``self.NAME`` (empty without source)."""
     try:
@@ -173,10 +187,10 @@ def _assigned_on_self(owner: type) -> set[str]:
     return names
 
 
-def missing_internals() -> list[str]:
-    """The internals in ``INTERNALS`` this uvicorn no longer has, as ``Class.name``."""
+def missing_internals(internals: list[Internal] | None = None) -> list[str]:
+    """The internals (``INTERNALS`` by default) this uvicorn no longer has, as ``Class.name``."""
     missing: list[str] = []
-    for internal in INTERNALS:
+    for internal in INTERNALS if internals is None else internals:
         owner = internal.owner
         missing += [
             f"{owner.__name__}.{name}()"
@@ -193,18 +207,21 @@ def missing_internals() -> list[str]:
     return missing
 
 
-def http_protocol() -> type[FeedProtocol] | str:
-    """The ``http`` option for uvicorn: ``FeedProtocol``, or uvicorn's own protocol
-    (with one warning) when this uvicorn lacks what the shortcut relies on."""
-    missing = missing_internals()
+def http_protocol() -> type[LimitedProtocol] | str:
+    """The ``http`` option for uvicorn: ``FeedProtocol``; else (with one warning)
+    ``LimitedProtocol`` when only the shortcut's internals changed, else uvicorn's own."""
+    unlimited = missing_internals(LIMIT_INTERNALS)
+    missing = list(dict.fromkeys(missing_internals() + unlimited))
     if not missing:
         return FeedProtocol
     import uvicorn
 
+    limited = not unlimited
     log.warning(
         "uvicorn %s lacks what the feed fast path relies on (%s); "
-        "serving feeds through the ordinary ASGI path",
+        "serving feeds through the ordinary ASGI path%s",
         uvicorn.__version__,
         ", ".join(missing),
+        "" if limited else ", and request heads without size or time limits",
     )
-    return "httptools"
+    return LimitedProtocol if limited else "httptools"

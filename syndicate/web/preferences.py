@@ -12,6 +12,19 @@ from syndicate.store import subscribers as subscriber_store
 from syndicate.subscribers import Subscriber, SubscriberInput
 from syndicate.web.subscriberpages import SubscriberPages
 
+# The form's fields, by the name validation errors start with, and their message keys.
+_FIELD_ERRORS = {
+    "sections": "section",
+    "timezone": "timezone",
+    "language": "language",
+    "digest_time": "digest_time",
+}
+
+
+def _field(exc: InputError) -> str:
+    """The message key for the field ``exc`` names ('form' when it names none of the form's)."""
+    return _FIELD_ERRORS.get(exc.field, "form")
+
 
 class PreferencesPage(SubscriberPages):
     async def preferences(self, request: Request) -> Response:
@@ -22,7 +35,7 @@ class PreferencesPage(SubscriberPages):
         lang = self._lang(request, found)
         if request.method == "GET":
             return self._preferences_form(request, lang, found)
-        form = await request.form()
+        form = await self._read_form(request)
         if not self._csrf_ok(request, form):
             return self._csrf_failed(request)
         chosen = [str(s) for s in form.getlist("sections")]
@@ -37,7 +50,7 @@ class PreferencesPage(SubscriberPages):
                 found.status,
             )
         except InputError as exc:
-            return self._preferences_form(request, lang, found, status=400, error=exc.field)
+            return self._preferences_form(request, lang, found, status=400, error=_field(exc))
         await run_in_threadpool(self._save_preferences, found.id, item)
         updated = await run_in_threadpool(self._get, found.id)
         assert updated is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,6 +16,8 @@ from syndicate.subscribers import Actor, Subscriber
 from syndicate.web.context import Service
 from syndicate.web.i18n import LANGUAGES, pick_language
 from syndicate.web.pages import CSRF_FIELD, csrf_valid
+
+FORM_FIELDS = 200  # a form's fields at most: a few plus one per section checkbox
 
 
 class SubscriberPages:
@@ -60,6 +63,10 @@ class SubscriberPages:
             action_url="/subscribe",
             action_key="token.again",
         )
+
+    async def _read_form(self, request: Request) -> FormData:
+        """The posted form; these forms take no files (one is a 400, never a spooled upload)."""
+        return await request.form(max_files=0, max_fields=FORM_FIELDS)
 
     def _csrf_ok(self, request: Request, form: Any) -> bool:
         return csrf_valid(request, self.secret, str(form.get(CSRF_FIELD, "")))

@@ -1,4 +1,4 @@
-"""Subscribe, confirm, unsubscribe: GET shows, POST changes state.
+"""Subscribe, confirm, unsubscribe: GET (and HEAD) shows, POST changes state.
 
 Answers never reveal whether an address is known: the subscribe form says the
 same thing, at about the same speed, for a new, pending or active address (the
@@ -25,20 +25,6 @@ from syndicate.web.subscriberpages import SubscriberPages
 
 log = logging.getLogger(__name__)
 ONE_CLICK = "One-Click"
-LOOPBACK = ("127.0.0.1", "::1")
-
-
-def client_address(request: Request) -> str:
-    """The reader's address: a reverse proxy on this machine names it in X-Forwarded-For.
-
-    Only a proxy on loopback is believed, and only the entry it added (the last),
-    since earlier entries come from the client and can say anything.
-    """
-    peer = request.client.host if request.client else "unknown"
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if peer in LOOPBACK and forwarded:
-        return forwarded.split(",")[-1].strip() or peer
-    return peer
 
 
 class SubscriptionPages(SubscriberPages):
@@ -48,14 +34,14 @@ class SubscriptionPages(SubscriberPages):
         lang = self._lang(request)
         if request.method == "GET":
             return self._form(request, lang)
-        form = await request.form()
+        form = await self._read_form(request)
         if not self._csrf_ok(request, form):
             return self._csrf_failed(request)
         chosen_lang = str(form.get("language", ""))
         lang = chosen_lang if chosen_lang in LANGUAGES else lang
         email = str(form.get("email", ""))
         chosen = [str(s) for s in form.getlist("sections")]
-        client = client_address(request)
+        client = self.svc.clients.address(request)
         if not self.svc.client_limit.allow(client):
             return self._limited(request, lang)
         try:
@@ -123,10 +109,21 @@ class SubscriptionPages(SubscriberPages):
     # -- confirm ------------------------------------------------------------------
 
     async def confirm(self, request: Request) -> Response:
-        found = await self._claims(request, "confirm", request.query_params.get("token", ""))
+        """GET (and HEAD) only shows a button: mail scanners follow links, people press."""
+        token = request.query_params.get("token", "")
+        form = await self._read_form(request) if request.method == "POST" else None
+        if form is not None and not token:
+            token = str(form.get("token", ""))
+        found = await self._claims(request, "confirm", token)
         if isinstance(found, str):
             return self._bad_link(request, found)
         lang = self._lang(request, found)
+        if form is None and found.status == "pending":
+            return self.svc.pages.render(
+                request, "confirm.html", lang, subscriber=found, token=token
+            )
+        if form is not None and not self._csrf_ok(request, form):
+            return self._csrf_failed(request)
         if found.status == "pending":
             await run_in_threadpool(self._change, found.id, "active")
         elif found.status != "active":
@@ -152,7 +149,7 @@ class SubscriptionPages(SubscriberPages):
 
     async def unsubscribe(self, request: Request) -> Response:
         token = request.query_params.get("token", "")
-        form = await request.form() if request.method == "POST" else None
+        form = await self._read_form(request) if request.method == "POST" else None
         if form is not None and not token:
             token = str(form.get("token", ""))
         found = await self._claims(request, "unsubscribe", token)

@@ -10,6 +10,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from syndicate.cli.serve_cmd import server_options
 from syndicate.web import fastpath
+from syndicate.web.headlimits import LimitedProtocol
+from syndicate.web.limits import HEAD_BYTES
+from tests.web.rawhttp import connect, read_reply, send_all
 from tests.web.test_feed_serving import RSS, publish
 
 
@@ -42,7 +45,7 @@ def test_without_them_one_warning_and_feeds_still_served_over_asgi(
 ):
     with caplog.at_level(logging.WARNING, logger="syndicate.web.fastpath"):
         options = server_options("127.0.0.1", 0)
-    assert options["http"] == "httptools"
+    assert options["http"] is LimitedProtocol  # heads stay limited without the shortcut
     [warning] = caplog.records
     assert warning.levelno == logging.WARNING
     assert "HttpToolsProtocol.pipeline" in warning.getMessage()
@@ -56,3 +59,18 @@ def test_without_them_one_warning_and_feeds_still_served_over_asgi(
     again = web.http.get("/feeds/world/rss.xml", headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
     assert asgi_calls == ["/feeds/world/rss.xml", "/feeds/world/rss.xml"]
+    with connect(web.url) as conn:
+        send_all(
+            conn, b"GET /feeds/world/rss.xml HTTP/1.1\r\nX-Big: " + b"b" * HEAD_BYTES + b"\r\n\r\n"
+        )
+        assert read_reply(conn)[0] == 431
+
+
+def test_when_the_limits_lack_theirs_too_uvicorns_own_protocol_serves(
+    monkeypatch: pytest.MonkeyPatch, caplog
+):
+    monkeypatch.delattr(HttpToolsProtocol, "on_header")
+    with caplog.at_level(logging.WARNING, logger="syndicate.web.fastpath"):
+        assert server_options("127.0.0.1", 0)["http"] == "httptools"
+    [warning] = caplog.records
+    assert "without size or time limits" in warning.getMessage()
