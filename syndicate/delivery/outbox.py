@@ -15,7 +15,7 @@ import random
 import socket
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -29,6 +29,7 @@ class Outcome:
     kind: Literal["sent", "retry", "failed"]
     reply: str
     bounce: bool = False  # a 5xx about the address itself
+    relay_down: bool = False  # the transport failed for now (not this message's fault)
 
 
 def _host() -> str:
@@ -107,7 +108,7 @@ def decide(
         next_at = now + wait
         reason = _give_up(row, delivery, now, next_at)
         if reason:
-            outcome = Outcome(row, "failed", f"{reason}: {outcome.reply}")
+            outcome = replace(outcome, kind="failed", reply=f"{reason}: {outcome.reply}")
             next_at = None
     result = Result(
         row_id=row.id,

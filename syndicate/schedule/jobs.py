@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.schedule.tick import Enqueue, digest_tick, enqueue_with_digest
+from syndicate.schedule.tick import Enqueue, enqueue_with_digest, recorded_tick
 from syndicate.store.lock import SchedulerLock
 
 log = logging.getLogger("syndicate.run")
@@ -81,7 +81,7 @@ class Jobs:
         """One digest tick; returns how many editions were enqueued."""
         if not self.is_scheduler():
             return 0
-        return digest_tick(self.engine, self.settings, self.clock, self.enqueue).enqueued
+        return recorded_tick(self.engine, self.settings, self.clock, self.enqueue).enqueued
 
     def deliver(self) -> int:
         """Send until nothing is queued or retrying; returns how many messages were handled.

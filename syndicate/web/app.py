@@ -187,7 +187,7 @@ def create_app(
         email_limit=RateLimit(clock, *email_limit),
         timezones=sorted(zoneinfo.available_timezones()),
     )
-    site = _Site(svc, metrics.registry_for(engine))
+    site = _Site(svc, metrics.registry_for(engine, settings))
     forms = SubscriptionPages(svc)
     preferences = PreferencesPage(svc)
     api = ArticlesApi(svc)
