@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from syndicate.alarms import AlarmLog
+from syndicate.alarms import read as read_alarms
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.schedule.tick import Enqueue, enqueue_with_digest, recorded_tick
@@ -62,6 +64,7 @@ class Jobs:
         # Set on shutdown: delivery stops claiming and hands back what it has not started.
         self.stop_claiming = threading.Event()
         self._lock_guard = threading.Lock()
+        self.alarm_log = AlarmLog(log)
         self.poll_step = _poll_step()
         self.deliver_step = _deliver_step()
 
@@ -81,7 +84,17 @@ class Jobs:
         """One digest tick; returns how many editions were enqueued."""
         if not self.is_scheduler():
             return 0
-        return recorded_tick(self.engine, self.settings, self.clock, self.enqueue).enqueued
+        try:
+            return recorded_tick(self.engine, self.settings, self.clock, self.enqueue).enqueued
+        finally:
+            self._look_at_alarms()
+
+    def _look_at_alarms(self) -> None:
+        """Each tick, log the alarms that start or end (a few cheap queries)."""
+        try:
+            self.alarm_log.look(read_alarms(self.engine, self.settings, self.clock.now()))
+        except Exception as exc:  # the database may be what failed: the tick says so
+            log.debug("cannot read the alarms: %s", exc)
 
     def deliver(self) -> int:
         """Send until nothing is queued or retrying; returns how many messages were handled.
