@@ -77,3 +77,12 @@ def test_only_a_refusal_of_the_address_counts_as_a_hard_bounce() -> None:
         Outcome(row(1), "failed", "554 policy", bounce=False), POLICY, NOW, random.Random(1)
     )
     assert bounced.hard_bounce and not refused.hard_bounce
+
+
+def test_a_confirmation_follows_the_same_give_up_time() -> None:
+    queued = NOW - timedelta(seconds=172800 - 10)
+    outcome, result = decide(
+        Outcome(row(30, "confirmation", queued), "retry", "421"), BY_TIME, NOW, random.Random(4)
+    )
+    assert outcome.kind == result.state == "failed"
+    assert result.reply.startswith("gave up after 30 attempts over 48.0 h")
