@@ -216,7 +216,11 @@ class _Run:
                 since, reply = now, outcome.reply
         if since == self.relay_since:
             return
-        health.set_relay_failing(self.engine, since, now)
+        try:
+            health.set_relay_failing(self.engine, since, now)
+        except Exception as exc:  # the outcomes are on record; the alarm is tried next time
+            log.warning("cannot record the relay's state: %s", exc)
+            return
         if since is not None:
             log.error("relay failing since %s: %s", since.isoformat(timespec="seconds"), reply)
         else:
