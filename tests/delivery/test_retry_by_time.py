@@ -57,18 +57,22 @@ def test_a_relay_outage_longer_than_the_old_attempt_window_loses_nothing(tmp_pat
             env={**os.environ, "SYNDICATE_SECRET": "test-secret"},
         )
         try:
-            # Down for longer than eight tries take at these intervals (about 3 s).
-            deadline = time.monotonic() + 6
+            # Down until every row has had more tries than the old count allowed (eight).
+            deadline = time.monotonic() + 90
             seen_alarm = None
             while time.monotonic() < deadline:
-                status = syndicate(config_path, "status")
-                if "relay failing since" in status.stdout:
-                    seen_alarm = status
-                time.sleep(0.5)
+                if seen_alarm is None:
+                    status = syndicate(config_path, "status")
+                    if "relay failing since" in status.stdout:
+                        seen_alarm = status
+                if seen_alarm and all(attempts > 8 for _, _, attempts, _ in _rows(engine)):
+                    break
+                time.sleep(0.3)
             assert seen_alarm is not None, "status never showed the relay alarm"
             assert seen_alarm.returncode == 1
             assert seen_alarm.stdout.startswith("alarms:\n")
-            assert all(attempts > 8 for _, _, attempts, _ in _rows(engine))
+            assert all(attempts > 8 for _, _, attempts, _ in _rows(engine)), _rows(engine)
+            assert deliver.poll() is None  # still trying, nothing given up
             assert server.received == []
             server.listen()
             out, err = deliver.communicate(timeout=60)
