@@ -21,7 +21,7 @@ from sqlalchemy import select, text, update
 
 from syndicate import config, store
 from syndicate.clock import FixedClock
-from syndicate.schedule.due import due_groups, find_due, groups
+from syndicate.digest.due import due_groups, find_due, groups
 from syndicate.schedule.tick import digest_tick
 from syndicate.store.tables import articles
 

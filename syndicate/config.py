@@ -311,15 +311,24 @@ class DeliverySettings(_Table):
     maildir: str = "var/outbox"
     connections: int = Field(4, ge=1, le=256)
     rate_per_second: float = Field(0.0, ge=0)
-    max_attempts: int = Field(8, ge=1, le=100)
+    max_attempts: int = Field(0, ge=0, le=10000)  # 0: no cap, the give-up time decides
     retry_after_seconds: float = Field(60.0, ge=0)
+    max_retry_interval_seconds: float = Field(3600.0, gt=0)
+    give_up_after_seconds: float = Field(172800.0, ge=0)
     workers: int = Field(1, ge=1, le=64)
     batch_size: int = Field(200, ge=1, le=10000)
     lease_seconds: int = Field(300, ge=10)
     timeout_seconds: float = Field(30.0, gt=0)
     bounce_after: int = Field(3, ge=1, le=100)
 
-    @field_validator("rate_per_second", "retry_after_seconds", "timeout_seconds", mode="before")
+    @field_validator(
+        "rate_per_second",
+        "retry_after_seconds",
+        "max_retry_interval_seconds",
+        "give_up_after_seconds",
+        "timeout_seconds",
+        mode="before",
+    )
     @classmethod
     def _int_is_float(cls, value: Any) -> Any:
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value

@@ -75,4 +75,5 @@ class Assembler:
             message_id=message_id,
             message=body,
             attempts=row.attempts,
+            queued_at=row.queued_at,
         )

@@ -8,7 +8,7 @@ build that rewrote n sections.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
@@ -40,7 +40,15 @@ DIGESTS = Counter(
     registry=None,
 )
 
+DIGEST_TICKS = Counter(
+    "syndicate_digest_ticks",
+    "Digest ticks run by this process, by outcome (ok, failed)",
+    ["outcome"],
+    registry=None,
+)
+
 _PROCESS_METRICS = (
+    DIGEST_TICKS,
     FEEDS_BUILT,
     ARTICLES_INGESTED,
     CONFIRMATIONS_SENT,
@@ -51,8 +59,10 @@ _PROCESS_METRICS = (
 class StoreCollector(Collector):
     """Outbox rows by state, subscribers by status, last feed build: one cheap query each."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, alarm_facts: Callable[[], Any] | None = None) -> None:
         self.engine = engine
+        # Given by the wiring that knows the settings and the clock (see syndicate.alarms).
+        self.alarm_facts = alarm_facts
 
     def collect(self) -> Iterator[Any]:
         from syndicate.store import outbox, state, subscribers
@@ -91,6 +101,61 @@ class StoreCollector(Collector):
         )
         built.add_metric([], last_build.timestamp() if last_build else 0)
         yield built
+        if self.alarm_facts is not None:
+            yield from self._alarms(self.alarm_facts)
+
+    def _alarms(self, alarm_facts: Callable[[], Any]) -> Iterator[Any]:
+        try:
+            facts = alarm_facts()
+        except SQLAlchemyError:
+            return
+
+        def stamp(moment: Any) -> float:
+            return moment.timestamp() if moment is not None else 0.0
+
+        def gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
+            family = GaugeMetricFamily(name, doc)
+            family.add_metric([], value)
+            return family
+
+        yield gauge(
+            "syndicate_digest_tick_last_success_timestamp_seconds",
+            "When a digest tick last went well (unix time; 0: never)",
+            stamp(facts.tick.ok_at),
+        )
+        yield gauge(
+            "syndicate_digest_tick_last_failure_timestamp_seconds",
+            "When a digest tick last failed (unix time; 0: never)",
+            stamp(facts.tick.failed_at),
+        )
+        yield gauge(
+            "syndicate_digest_tick_failing",
+            "1 when the last digest tick failed (no success since)",
+            1.0 if facts.tick.failing else 0.0,
+        )
+        yield gauge(
+            "syndicate_send_slots_overdue_subscribers",
+            "Subscribers whose send time passed more than poll_seconds + 60 s ago with no edition",
+            facts.overdue,
+        )
+        yield gauge(
+            "syndicate_outbox_oldest_waiting_age_seconds",
+            "Age of the oldest outbox row still to be sent (0: none)",
+            facts.oldest_age,
+        )
+        yield gauge(
+            "syndicate_relay_failing_since_timestamp_seconds",
+            "Since when the relay fails every message for now (unix time; 0: it works)",
+            stamp(facts.relay_failing_since),
+        )
+        edition = GaugeMetricFamily(
+            "syndicate_edition_messages",
+            "Digests of the newest edition by state",
+            labels=["state"],
+        )
+        for row_state in ("queued", "sending", "retry", "sent", "failed", "skipped"):
+            edition.add_metric([row_state], facts.edition_states.get(row_state, 0))
+        yield edition
 
 
 class FeedRequestCollector(Collector):
@@ -105,10 +170,10 @@ class FeedRequestCollector(Collector):
         yield family
 
 
-def registry_for(engine: Engine) -> CollectorRegistry:
+def registry_for(engine: Engine, alarm_facts: Callable[[], Any] | None = None) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     for collector in _PROCESS_METRICS:
         registry.register(collector)
     registry.register(FeedRequestCollector())
-    registry.register(StoreCollector(engine))
+    registry.register(StoreCollector(engine, alarm_facts))
     return registry

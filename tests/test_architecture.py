@@ -25,7 +25,7 @@ PURE = [
     "digest/mime.py",
     "digest/confirmation.py",
     "digest/web_edition.py",
-    "schedule/slots.py",
+    "digest/slots.py",
 ]
 FORBIDDEN = {
     "reads the environment": re.compile(r"\bos\.environ\b|\bgetenv\("),

@@ -40,12 +40,15 @@ def test_deliver_command_reports_and_logs_masked_addresses(tmp_path, clock):
     before = syndicate(tmp_path / "config.toml", "status")
     assert "to deliver: 3 due now, 0 being sent, 0 waiting" in before.stdout, before.stderr
     done = syndicate(tmp_path / "config.toml", "deliver")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # something failed: the exit code says so
     assert done.stdout.startswith("2 sent, 1 failed, 0 skipped")
+    assert "1 message(s) failed; see `syndicate outbox list --state failed`" in done.stderr
+    assert "  1 × no message stored for this row" in done.stderr
     assert "r***@example.com" in done.stderr and "reader1@example.com" not in done.stderr
     assert "sent edition 2026-11-28" in done.stderr
     status = syndicate(tmp_path / "config.toml", "status")
-    assert status.returncode == 0, status.stderr
+    assert status.returncode == 1, status.stderr
+    assert status.stdout.startswith("alarms:\n  1 digest(s) of 2026-11-28 failed; ")
     assert (
         "2026-11-28: " in status.stdout
         and "2 sent" in status.stdout

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, select
 from syndicate import subscribers as subs
 from syndicate.clock import FixedClock
 from syndicate.config import Settings
-from syndicate.schedule.due import find_due, groups
-from syndicate.schedule.slots import slot_instant
+from syndicate.digest.due import find_due, groups
+from syndicate.digest.slots import slot_instant
 from syndicate.schedule.tick import TickReport, digest_tick
 from syndicate.store import subscribers as subscriber_store
 from syndicate.store.tables import outbox, subscribers

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from syndicate.clock import FixedClock
-from syndicate.schedule.slots import slot_instant, status
+from syndicate.digest.slots import slot_instant, status
 
 
 def utc(*args: int) -> datetime:

@@ -126,13 +126,21 @@ def _mask_url(url: str) -> str:
 @cli.command()
 @pass_runtime
 def status(rt: Runtime) -> None:
-    """Last feed build, confirmation emails owed, outbox counts by state, recent failures."""
+    """Alarms first (then exit 1), last feed build, confirmation emails owed, outbox counts
+    by state, recent failures."""
+    from syndicate import alarms as alarm_facts
     from syndicate.store import articles, outbox, queue, state
     from syndicate.store import subscribers as subscriber_store
     from syndicate.subscribers.lifecycle import RECEIVES
 
     engine = rt.ready_engine()
     now = rt.clock.now()
+    facts = alarm_facts.read(engine, rt.settings, now)
+    alarms = facts.alarms()
+    if alarms:
+        console.line("alarms:")
+        for alarm in alarms:
+            console.line(f"  {alarm}")
     with engine.connect() as conn:
         article_count = articles.count(conn)
         subscriber_rows = subscriber_store.counts_by_status(conn)
@@ -179,3 +187,14 @@ def status(rt: Runtime) -> None:
             console.line(
                 f"  {what} {mask(failure.recipient)}: {failure.reply or 'no reply recorded'}"
             )
+    tick = facts.tick
+    if tick.ok_at or tick.failed_at:
+        ok = tick.ok_at.isoformat(timespec="seconds") if tick.ok_at else "never"
+        console.line(f"last digest tick: {ok}")
+        if tick.failed_at:
+            console.line(
+                f"last failed digest tick: {tick.failed_at.isoformat(timespec='seconds')}: "
+                f"{tick.error}"
+            )
+    if alarms:
+        raise SystemExit(1)

@@ -76,6 +76,8 @@ def deliver_with_console(rt: Runtime, until_empty: bool) -> DeliveryReport:
             on_progress=on_progress,
         )
     console.line(report.summary())
+    for line in report.failure_lines():
+        console.problem(line)
     return report
 
 
@@ -94,7 +96,7 @@ def deliver(rt: Runtime, until_empty: bool) -> None:
     report = deliver_with_console(rt, until_empty)
     if report.confirmations:
         console.line(f"{report.confirmations} confirmation email(s) sent")
-    if report.stopped:
+    if report.stopped or report.failed:
         raise SystemExit(1)
 
 
@@ -109,5 +111,5 @@ def digest_send(rt: Runtime, day: str | None) -> None:
     enqueued = enqueue_editions(engine, rt.settings, rt.clock, parse_day(day))
     console.line(enqueued.summary())
     report = deliver_with_console(rt, until_empty=False)
-    if report.stopped:
+    if report.stopped or report.failed:
         raise SystemExit(1)

@@ -100,8 +100,8 @@ def prove_config(settings: Settings) -> Callable[[], None]:
 @pass_runtime
 def digest_tick_command(rt: Runtime) -> None:
     """Enqueue today's edition for every reader whose send time has passed (for cron)."""
-    from syndicate.schedule.tick import digest_tick
+    from syndicate.schedule.tick import recorded_tick
 
     require_secret(rt.settings, "digest tick")
-    report = digest_tick(rt.ready_engine(), rt.settings, rt.clock)
+    report = recorded_tick(rt.ready_engine(), rt.settings, rt.clock)
     console.line(report.summary())

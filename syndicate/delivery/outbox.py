@@ -1,8 +1,11 @@
 """What happens to a row after a send: the next state, decided here as a pure function.
 
 The store only writes the decision (``syndicate.store.queue.record``); the
-retry policy (how many tries, how long between them) lives here, the same for
-every kind of message.
+retry policy lives here, the same for every kind of message. It is a matter of
+time, not of tries: a temporary failure is tried again, the wait doubling up to
+``max_retry_interval_seconds``, until ``give_up_after_seconds`` have passed since
+the row was queued, so an outage of a day loses nothing. ``max_attempts`` is an
+optional cap on top (0: none).
 """
 
 from __future__ import annotations
@@ -12,14 +15,12 @@ import random
 import socket
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
 from syndicate.config import DeliverySettings
 from syndicate.store.queue import Claimed, Result
-
-MAX_BACKOFF = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Outcome:
     kind: Literal["sent", "retry", "failed"]
     reply: str
     bounce: bool = False  # a 5xx about the address itself
+    relay_down: bool = False  # the transport failed for now (not this message's fault)
 
 
 def _host() -> str:
@@ -69,24 +71,45 @@ class RunningHere:
 RUNNING = RunningHere()
 
 
-def backoff(attempts: int, first_wait: float, rng: random.Random) -> timedelta:
-    """Wait before attempt ``attempts + 1``: doubling from ``first_wait``, plus up to 25 % jitter."""
-    base = first_wait * (2 ** max(0, attempts - 1))
-    wait = timedelta(seconds=base * (1 + 0.25 * rng.random()))
-    return min(wait, MAX_BACKOFF)
+def backoff(
+    attempts: int, first_wait: float, rng: random.Random, longest: float = 3600.0
+) -> timedelta:
+    """Wait before attempt ``attempts + 1``: doubling from ``first_wait``, plus up to 25 %
+    jitter, never more than ``longest`` seconds."""
+    # The exponent is bounded so that a row tried for days cannot overflow the float.
+    base = first_wait * (2 ** min(max(0, attempts - 1), 40))
+    return timedelta(seconds=min(base * (1 + 0.25 * rng.random()), longest))
+
+
+def _give_up(row: Claimed, delivery: DeliverySettings, now: datetime, next_at: datetime) -> str:
+    """Why a temporary failure is final ("" if it is not): the cap on tries, or the next
+    attempt would fall after the give-up time."""
+    if delivery.max_attempts and row.attempts >= delivery.max_attempts:
+        return f"gave up after {row.attempts} attempts"
+    if row.queued_at is not None:
+        deadline = row.queued_at + timedelta(seconds=delivery.give_up_after_seconds)
+        if next_at > deadline:
+            hours = (now - row.queued_at).total_seconds() / 3600
+            return f"gave up after {row.attempts} attempts over {hours:.1f} h"
+    return ""
 
 
 def decide(
     outcome: Outcome, delivery: DeliverySettings, now: datetime, rng: random.Random
 ) -> tuple[Outcome, Result]:
-    """The outcome as it will be recorded (a retry past the last attempt becomes failed)
+    """The outcome as it will be recorded (a retry past the policy becomes failed)
     and the row's next state."""
     row = outcome.row
-    if outcome.kind == "retry" and row.attempts >= delivery.max_attempts:
-        outcome = Outcome(row, "failed", f"gave up after {row.attempts} attempts: {outcome.reply}")
     next_at = None
     if outcome.kind == "retry":
-        next_at = now + backoff(row.attempts, delivery.retry_after_seconds, rng)
+        wait = backoff(
+            row.attempts, delivery.retry_after_seconds, rng, delivery.max_retry_interval_seconds
+        )
+        next_at = now + wait
+        reason = _give_up(row, delivery, now, next_at)
+        if reason:
+            outcome = replace(outcome, kind="failed", reply=f"{reason}: {outcome.reply}")
+            next_at = None
     result = Result(
         row_id=row.id,
         subscriber_id=row.subscriber_id,

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +29,7 @@ from syndicate.config import Settings
 from syndicate.confirmations import Assembler
 from syndicate.delivery.outbox import RUNNING, Outcome, decide, owner_tag
 from syndicate.mail.sender import Envelope, PermanentFailure, Sender, TemporaryFailure
-from syndicate.store import queue
+from syndicate.store import health, queue
 from syndicate.store.outbox import waiting_ids
 from syndicate.store.queue import Claimed
 from syndicate.subscribers.lifecycle import RECEIVES
@@ -59,6 +60,7 @@ class DeliveryReport:
     stopped: bool = False
     waiting: int = 0  # rows still queued, retrying or sending when the run ended
     next_at: datetime | None = None
+    reasons: Counter[str] = field(default_factory=Counter)  # why rows failed, shortened
     started: float = field(default_factory=time.monotonic, repr=False)
 
     @property
@@ -70,6 +72,16 @@ class DeliveryReport:
         for name in ("sent", "retrying", "failed", "skipped", "released", "confirmations"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.stopped = self.stopped or other.stopped
+        self.reasons.update(other.reasons)
+
+    def failure_lines(self, top: int = 3) -> list[str]:
+        """One line per most common reason rows failed, for the operator."""
+        if not self.failed:
+            return []
+        lines = [f"{self.failed} message(s) failed; see `syndicate outbox list --state failed`"]
+        for reason, count in self.reasons.most_common(top):
+            lines.append(f"  {count} × {reason}")
+        return lines
 
     def summary(self) -> str:
         text = (
@@ -82,6 +94,15 @@ class DeliveryReport:
             when = f", next attempt at {self.next_at:%Y-%m-%d %H:%M:%S} UTC" if self.next_at else ""
             text += f"; {self.waiting} still waiting{when}"
         return text
+
+
+def _reason(reply: str) -> str:
+    """A failure's reply without what differs from row to row (counts, hours), so that
+    alike failures add up."""
+    text = reply.strip()
+    if text.startswith("gave up after") and ": " in text:
+        text = "gave up: " + text.split(": ", 1)[1]
+    return text[:120]
 
 
 Progress = Callable[[DeliveryReport], None]
@@ -156,6 +177,8 @@ class _Run:
         self.recorder = _Recorder(self._write)
         self._last_progress = 0.0
         self._lane_tasks: list[asyncio.Task[None]] = []
+        # When the relay started failing, as on record; written only when it changes.
+        self.relay_since: datetime | None = None
 
     def _capacity(self) -> int:
         """Rows to hold at once: a batch, but never more than can go out well within the lease."""
@@ -178,7 +201,35 @@ class _Run:
             self.owner,
             self.delivery.bounce_after,
         )
+        self._note_relay([outcome for outcome, _ in decided], now)
         return [outcome for outcome, _ in decided]
+
+    def _note_relay(self, outcomes: list[Outcome], now: datetime) -> None:
+        """Keep "the relay is failing since" on record: set at the first temporary failure
+        of the transport, cleared by the next message it accepts."""
+        since = self.relay_since
+        reply = ""
+        for outcome in outcomes:
+            if outcome.kind == "sent":
+                since = None
+            elif outcome.relay_down and since is None:
+                since, reply = now, outcome.reply
+        if since == self.relay_since:
+            return
+        try:
+            health.set_relay_failing(self.engine, since, now)
+        except Exception as exc:  # the outcomes are on record; the alarm is tried next time
+            log.warning("cannot record the relay's state: %s", exc)
+            return
+        if since is not None:
+            log.error("relay failing since %s: %s", since.isoformat(timespec="seconds"), reply)
+        else:
+            log.info("relay accepts messages again (failing since %s)", self.relay_since)
+        self.relay_since = since
+
+    def _read_relay(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            return health.relay_failing_since(conn)
 
     async def run(self) -> DeliveryReport:
         RUNNING.add(self.owner)
@@ -188,6 +239,7 @@ class _Run:
             RUNNING.discard(self.owner)
 
     async def _run(self) -> DeliveryReport:
+        self.relay_since = await asyncio.to_thread(self._read_relay)
         freed = await asyncio.to_thread(
             queue.reclaim_dead,
             self.engine,
@@ -335,7 +387,7 @@ class _Run:
         try:
             reply = await self.sender.send(envelope, before_data=previous_on_record)
         except TemporaryFailure as exc:
-            return Outcome(row, "retry", exc.reply)
+            return Outcome(row, "retry", exc.reply, relay_down=exc.relay)
         except PermanentFailure as exc:
             return Outcome(row, "failed", exc.reply, bounce=exc.bounce)
         except Exception as exc:  # a sender bug must not lose the row: try again later
@@ -358,15 +410,10 @@ class _Run:
             log.info("sent %s: %s", who, outcome.reply)
         elif outcome.kind == "retry":
             self.report.retrying += 1
-            log.warning(
-                "retry %s (attempt %d of %d): %s",
-                who,
-                row.attempts,
-                self.delivery.max_attempts,
-                outcome.reply,
-            )
+            log.warning("retry %s (attempt %d): %s", who, row.attempts, outcome.reply)
         else:
             self.report.failed += 1
+            self.report.reasons[_reason(outcome.reply)] += 1
             log.warning("failed %s: %s", who, outcome.reply)
         self._progress()
 

@@ -239,6 +239,7 @@ def _child(
     finally:
         engine.dispose()
     data = asdict(report)
+    data["reasons"] = dict(report.reasons)  # asdict would rebuild the Counter from pairs
     data.pop("started")
     data.pop("waiting")
     data.pop("next_at")

@@ -35,6 +35,7 @@ from syndicate.digest.selection import (
     select_edition,
     window_start,
 )
+from syndicate.digest.template_errors import TemplateFailed
 from syndicate.store import articles
 from syndicate.store import outbox as outbox_store
 from syndicate.store import subscribers as subscriber_store
@@ -164,6 +165,10 @@ def _row(
             subscriber, pool.after(start), previous, now, renderer.settings, day
         )
         return outbox_row(edition, subscriber, renderer, now)
+    except TemplateFailed:
+        # Not this reader's problem but the edition's: the tick fails and says so, the
+        # slot shows as overdue, and the fixed template sends every reader's edition.
+        raise
     except BadAddress as exc:
         reason = f"cannot build the message: address refused: {exc.reason}"
         log.warning("edition %s for %s: %s", day, mask(subscriber.email), reason)

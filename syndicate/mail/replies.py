@@ -31,4 +31,4 @@ def classify(stage: str, code: int, message: str) -> DeliveryError:
     if 500 <= code < 600 and stage == DATA:
         # Refused content (spam, size) fails this message; a 5.1.x is about the address.
         return PermanentFailure(f"{stage}: {reply}", bounce=bool(_ADDRESS_PROBLEM.match(message)))
-    return TemporaryFailure(f"{stage}: {reply}")
+    return TemporaryFailure(f"{stage}: {reply}", relay=stage not in (RCPT, DATA))

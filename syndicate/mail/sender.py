@@ -29,7 +29,15 @@ class DeliveryError(Exception):
 
 
 class TemporaryFailure(DeliveryError):
-    """4xx, dropped connection, timeout: try again later."""
+    """4xx, dropped connection, timeout: try again later.
+
+    ``relay`` is false for a 4xx to one recipient or one message (greylisting, a full
+    mailbox): the transport itself works, so it says nothing about an outage.
+    """
+
+    def __init__(self, reply: str, relay: bool = True) -> None:
+        super().__init__(reply)
+        self.relay = relay
 
 
 class PermanentFailure(DeliveryError):

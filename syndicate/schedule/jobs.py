@@ -13,11 +13,13 @@ import threading
 
 from sqlalchemy import Engine
 
+from syndicate.alarms import AlarmLog
+from syndicate.alarms import read as read_alarms
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.delivery import SenderFactory, deliver_due
 from syndicate.feeds.publish import poll, publish
-from syndicate.schedule.tick import Enqueue, digest_tick, enqueue_with_digest
+from syndicate.schedule.tick import Enqueue, enqueue_with_digest, recorded_tick
 from syndicate.senders import make_sender
 from syndicate.store.lock import SchedulerLock
 
@@ -49,6 +51,7 @@ class Jobs:
         # Set on shutdown: delivery stops claiming and hands back what it has not started.
         self.stop_claiming = threading.Event()
         self._lock_guard = threading.Lock()
+        self.alarm_log = AlarmLog(log)
 
     def is_scheduler(self) -> bool:
         with self._lock_guard:
@@ -75,7 +78,17 @@ class Jobs:
         """One digest tick; returns how many editions were enqueued."""
         if not self.is_scheduler():
             return 0
-        return digest_tick(self.engine, self.settings, self.clock, self.enqueue).enqueued
+        try:
+            return recorded_tick(self.engine, self.settings, self.clock, self.enqueue).enqueued
+        finally:
+            self._look_at_alarms()
+
+    def _look_at_alarms(self) -> None:
+        """Each tick, log the alarms that start or end (a few cheap queries)."""
+        try:
+            self.alarm_log.look(read_alarms(self.engine, self.settings, self.clock.now()))
+        except Exception as exc:  # the database may be what failed: the tick says so
+            log.debug("cannot read the alarms: %s", exc)
 
     def deliver(self) -> int:
         """Send until nothing is queued or retrying; returns how many messages were handled.

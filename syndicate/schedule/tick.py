@@ -21,11 +21,12 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from syndicate import metrics
 from syndicate.clock import Clock
 from syndicate.config import Settings
+from syndicate.digest.due import DueEdition, due_groups, groups, missing
 from syndicate.digest.edition import enqueue_editions
-from syndicate.schedule.due import DueEdition, due_groups, groups, missing
-from syndicate.store import state
+from syndicate.store import health, state
 
 log = logging.getLogger(__name__)
 
@@ -96,4 +97,24 @@ def digest_tick(
         _mark_finished(engine, edition_date, todo[edition_date], now)
     if report.editions:
         log.info(report.summary())
+    return report
+
+
+def recorded_tick(
+    engine: Engine, settings: Settings, clock: Clock, enqueue: Enqueue = enqueue_with_digest
+) -> TickReport:
+    """``digest_tick``, leaving on record when the last one went well and when the last one
+    failed and why: a tick that fails every time must show in ``status`` and ``/metrics``."""
+    try:
+        report = digest_tick(engine, settings, clock, enqueue)
+    except Exception as exc:
+        metrics.DIGEST_TICKS.labels(outcome="failed").inc()
+        error = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:500]
+        try:
+            health.record_tick(engine, clock.now(), error)
+        except Exception as lost:  # the database itself may be what failed
+            log.warning("cannot record the failed digest tick: %s", lost)
+        raise
+    metrics.DIGEST_TICKS.labels(outcome="ok").inc()
+    health.record_tick(engine, clock.now())
     return report

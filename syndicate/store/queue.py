@@ -34,6 +34,7 @@ class Claimed:
     message_id: str
     message: bytes | None
     attempts: int  # counting the one about to be made
+    queued_at: datetime | None = None  # the give-up time counts from here
 
 
 def claimable(now: datetime) -> Any:
@@ -73,6 +74,7 @@ def claim(
             outbox.c.message_id,
             outbox.c.message,
             outbox.c.attempts,
+            outbox.c.created_at,
             subscribers.c.status,
         )
         .join(subscribers, subscribers.c.id == outbox.c.subscriber_id)
@@ -126,6 +128,7 @@ def claim(
             message_id=row.message_id,
             message=row.message,
             attempts=row.attempts + 1,
+            queued_at=row.created_at,
         )
         for row in live
     ]

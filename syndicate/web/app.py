@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from syndicate import metrics
+from syndicate import alarms, metrics
 from syndicate.clock import Clock
 from syndicate.config import ALL_SLUG, Settings
 from syndicate.digest import web_window
@@ -198,7 +198,9 @@ def create_app(
         timezones=offered_timezones(),
         clients=Clients(settings.server.trusted_proxies),
     )
-    site = _Site(svc, metrics.registry_for(engine))
+    site = _Site(
+        svc, metrics.registry_for(engine, lambda: alarms.read(engine, settings, clock.now()))
+    )
     forms = SubscriptionPages(svc)
     preferences = PreferencesPage(svc)
     api = ArticlesApi(svc)

@@ -131,6 +131,8 @@ def test_outcomes_sent_retry_with_backoff_then_failed(engine, db_settings, clock
     assert final.kind == "failed"
     assert row(engine, flaky.subscriber_id).state == "failed"
     assert "gave up after 3 attempts" in row(engine, flaky.subscriber_id).last_reply
+    # A failed row keeps its bytes, so that it can be put back in the queue as it was.
+    assert row(engine, flaky.subscriber_id).message is not None
 
 
 def test_repeated_hard_bounces_mark_the_subscriber_bounced(engine, db_settings, clock):

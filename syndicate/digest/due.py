@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection
 
-from syndicate.schedule.slots import SlotStatus, status
+from syndicate.digest.slots import SlotStatus, status
 from syndicate.store.outbox import without_edition
+from syndicate.store.state import finished_slots
 from syndicate.store.subscribers import active_groups as groups
 
 # Groups per statement: keeps the bound parameters well under SQLite's limit.
@@ -59,3 +60,15 @@ def find_due(conn: Connection, instant: datetime) -> list[DueEdition]:
         if ids:
             editions.append(DueEdition(edition_date, ids))
     return editions
+
+
+def overdue(conn: Connection, instant: datetime, grace: timedelta) -> int:
+    """Subscribers whose send slot passed more than ``grace`` before ``instant``, in a slot
+    the tick has not finished, with no edition row: the tick is not doing its work."""
+    late = due_groups(groups(conn), instant - grace)
+    done = finished_slots(conn, {slot.local_date for slot in late})
+    by_date: dict[date, list[tuple[str, str]]] = defaultdict(list)
+    for slot in late:
+        if (slot.local_date, slot.timezone, slot.digest_time) not in done:
+            by_date[slot.local_date].append((slot.timezone, slot.digest_time))
+    return sum(len(missing(conn, day, pairs)) for day, pairs in by_date.items())
