@@ -27,20 +27,30 @@ CONFIRM_VALID = timedelta(days=7)
 _MESSAGE_ID = re.compile(rb"^Message-ID: *(<[^>\r\n]+>)", re.MULTILINE | re.IGNORECASE)
 
 
-def link(settings: Settings, route: str, purpose: str, subscriber_id: int, expires=None) -> str:
-    token = tokens.sign(settings.secret.get_secret_value(), purpose, subscriber_id, expires)
+def link(settings: Settings, route: str, purpose: str, subscriber: Subscriber, expires=None) -> str:
+    token = tokens.sign(
+        settings.secret.get_secret_value(),
+        purpose,
+        subscriber.id,
+        expires,
+        link_key=subscriber.link_key,
+    )
     return f"{settings.public_url}/{route}?{urlencode({'token': token})}"
 
 
-def confirm_url(settings: Settings, subscriber_id: int, now: datetime) -> str:
-    return link(settings, "confirm", "confirm", subscriber_id, now + CONFIRM_VALID)
+def confirm_url(settings: Settings, subscriber: Subscriber, now: datetime) -> str:
+    return link(settings, "confirm", "confirm", subscriber, now + CONFIRM_VALID)
 
 
-def message(settings: Settings, subscriber: Subscriber, url: str, now: datetime) -> bytes:
+def message(
+    settings: Settings, subscriber: Subscriber, url: str, now: datetime, serial: int = 0
+) -> bytes:
     from syndicate.digest import build_confirmation_message
     from syndicate.digest.edition import load_dkim_key
 
-    return build_confirmation_message(settings, subscriber, url, now, load_dkim_key(settings))
+    return build_confirmation_message(
+        settings, subscriber, url, now, load_dkim_key(settings), serial=serial
+    )
 
 
 class Assembler:
@@ -59,7 +69,9 @@ class Assembler:
         if person is None:  # removed since: the claim's join would not have found it
             return row
         now = self.clock.now()
-        body = message(self.settings, person, confirm_url(self.settings, person.id, now), now)
+        body = message(
+            self.settings, person, confirm_url(self.settings, person, now), now, serial=row.id
+        )
         found = _MESSAGE_ID.search(body)
         message_id = found.group(1).decode("ascii") if found else ""
         with self.engine.begin() as conn:

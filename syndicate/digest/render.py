@@ -251,15 +251,17 @@ class DigestRenderer:
             raise ValueError("an empty edition has no message; record it as skipped")
         language = language_of(subscriber.language, self.settings.site.language)
         prepared = self._prepare(edition, subscriber, language)
-        unsubscribe = tokens.sign(self.secret, "unsubscribe", subscriber.id)
+        key = subscriber.link_key
+        unsubscribe = tokens.sign(self.secret, "unsubscribe", subscriber.id, link_key=key)
         values = {
             "email": subscriber.email,
             "unsubscribe_url": f"{self.public_url}/unsubscribe?token={unsubscribe}",
             "preferences_url": f"{self.public_url}/preferences?token="
-            + tokens.sign(self.secret, "preferences", subscriber.id),
+            + tokens.sign(self.secret, "preferences", subscriber.id, link_key=key),
         }
         escaped = {k: html.escape(v) for k, v in values.items()}
-        message_id = f"<{edition.edition_date:%Y%m%d}.{subscriber.id}.digest@{self.domain}>"
+        # The row's key makes it unique to this subscriber, not just to this id.
+        message_id = f"<{edition.edition_date:%Y%m%d}.{subscriber.id}.{key}.digest@{self.domain}>"
         unsubscribe_field = f"<{values['unsubscribe_url']}>"
         mailto = self.settings.digest.unsubscribe_mailto.removeprefix("mailto:")
         if mailto:
@@ -348,8 +350,14 @@ def build_confirmation_message(
     confirm_url: str,
     now: datetime,
     dkim_key: bytes | None = None,
+    *,
+    serial: int = 0,
 ) -> bytes:
-    """The double opt-in email: a text and an HTML part with the confirmation link."""
+    """The double opt-in email: a text and an HTML part with the confirmation link.
+
+    ``serial`` (the outbox row's id, never reused) keeps two requests' emails apart
+    in their Message-ID even when rendered in the same second.
+    """
     renderer = DigestRenderer(settings, dkim_key)
     language = language_of(subscriber.language, settings.site.language)
     t = labels(language)
@@ -372,7 +380,8 @@ def build_confirmation_message(
         b"To: " + mime.address("", subscriber.email).encode("utf-8") + mime.CRLF,
         mime.header("Subject", text.plain(t["confirm_subject"].format(site=site))),
         f"Date: {format_datetime(now)}\r\n".encode("ascii"),
-        f"Message-ID: <{stamp}.{subscriber.id}.confirm@{renderer.domain}>\r\n".encode("ascii"),
+        f"Message-ID: <{stamp}.{serial}.{subscriber.id}.{subscriber.link_key}"
+        f".confirm@{renderer.domain}>\r\n".encode("ascii"),
         b"Auto-Submitted: auto-generated\r\n",
     ]
     boundary = "=_confirm_" + hashlib.sha256(f"{subscriber.id}:{stamp}".encode()).hexdigest()[:24]
