@@ -21,6 +21,8 @@ from syndicate.store.upsert import insert_ignoring_conflicts
 from syndicate.subscribers.lifecycle import Actor, Decision, decide, sources
 from syndicate.subscribers.records import Subscriber, SubscriberInput
 
+# pg_advisory_xact_lock takes a bigint; this one reads "syndimpt" in ASCII.
+_IMPORT_LOCK = 0x73796E64696D7074
 # An address that others add and remove again between our look and our insert, this often.
 _SAVE_TRIES = 5
 
@@ -265,7 +267,15 @@ def save_all(
     now: datetime,
     actor: Actor = Actor.IMPORT,
 ) -> SaveReport:
-    """Save each (where, item) (``where`` names the row in what was read, for the report)."""
+    """Save each (where, item) (``where`` names the row in what was read, for the report).
+
+    On PostgreSQL one import runs at a time (a lock held to the end of the
+    transaction): each save locks its address, and two imports taking the same
+    addresses in different orders would otherwise deadlock. SQLite's writer lock
+    already serialises them.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
     report = SaveReport()
     for where, item in rows:
         saved = save(conn, item, now, actor)
