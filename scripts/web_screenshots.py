@@ -51,7 +51,9 @@ def main() -> int:
         with engine.begin() as conn:
             reader = subscribers.validate(settings, "lectora@example.com", ["world", "mundo"])
             reader_id = subscriber_store.save(conn, reader, clock.now()).id
-        token = tokens.sign("screenshot-secret", "preferences", reader_id)
+            person = subscriber_store.get(conn, reader_id or 0)
+        assert person is not None
+        token = tokens.sign("screenshot-secret", "preferences", person.id, link_key=person.link_key)
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(

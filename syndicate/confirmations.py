@@ -29,13 +29,19 @@ CONFIRM_VALID = timedelta(days=7)
 _MESSAGE_ID = re.compile(rb"^Message-ID: *(<[^>\r\n]+>)", re.MULTILINE | re.IGNORECASE)
 
 
-def link(settings: Settings, route: str, purpose: str, subscriber_id: int, expires=None) -> str:
-    token = tokens.sign(settings.secret.get_secret_value(), purpose, subscriber_id, expires)
+def link(settings: Settings, route: str, purpose: str, subscriber: Subscriber, expires=None) -> str:
+    token = tokens.sign(
+        settings.secret.get_secret_value(),
+        purpose,
+        subscriber.id,
+        expires,
+        link_key=subscriber.link_key,
+    )
     return f"{settings.public_url}/{route}?{urlencode({'token': token})}"
 
 
-def confirm_url(settings: Settings, subscriber_id: int, now: datetime) -> str:
-    return link(settings, "confirm", "confirm", subscriber_id, now + CONFIRM_VALID)
+def confirm_url(settings: Settings, subscriber: Subscriber, now: datetime) -> str:
+    return link(settings, "confirm", "confirm", subscriber, now + CONFIRM_VALID)
 
 
 class Assembler:
@@ -47,11 +53,11 @@ class Assembler:
         self.clock = clock
         self._renderer: ConfirmationRenderer | None = None
 
-    def message(self, subscriber: Subscriber, url: str, now: datetime) -> bytes:
+    def message(self, subscriber: Subscriber, url: str, now: datetime, serial: int) -> bytes:
         # Built on first use: most delivery runs carry no confirmation at all.
         if self._renderer is None:
             self._renderer = ConfirmationRenderer(self.settings, load_signer(self.settings))
-        return self._renderer.message(subscriber, url, now)
+        return self._renderer.message(subscriber, url, now, serial=serial)
 
     def __call__(self, row: Claimed) -> Claimed:
         if row.kind != "confirmation" or row.message:
@@ -61,7 +67,7 @@ class Assembler:
         if person is None:  # removed since: the claim's join would not have found it
             return row
         now = self.clock.now()
-        body = self.message(person, confirm_url(self.settings, person.id, now), now)
+        body = self.message(person, confirm_url(self.settings, person, now), now, serial=row.id)
         found = _MESSAGE_ID.search(body)
         message_id = found.group(1).decode("ascii") if found else ""
         with self.engine.begin() as conn:

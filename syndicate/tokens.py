@@ -1,8 +1,12 @@
 """Signed subscriber tokens: HMAC-SHA256, one purpose per token, optional expiry.
 
 A token is ``base64url(payload).base64url(mac)`` where the payload is
-``purpose:subscriber_id:expires`` (expires 0 = never). The purpose is part of
-what is signed, so an unsubscribe token can never confirm or change preferences.
+``purpose:subscriber_id:expires:link_key`` (expires 0 = never). The purpose is
+part of what is signed, so an unsubscribe token can never confirm or change
+preferences. The link key is the subscriber row's own random key: a token made
+for a row that is gone never names another row, even one with the same id.
+Tokens made before keys existed have three fields; ``bound_to`` says whether
+the row still honours those.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class TokenClaims:
     purpose: str
     subscriber_id: int
     expires: int  # unix seconds; 0 = never
+    link_key: str = ""  # "" in a token made before links carried a key
 
 
 def _b64(data: bytes) -> str:
@@ -50,11 +55,20 @@ def _mac(secret: str, payload: bytes) -> bytes:
     return hmac.new(secret.encode("utf-8"), payload, hashlib.sha256).digest()[:20]
 
 
-def sign(secret: str, purpose: str, subscriber_id: int, expires_at: datetime | None = None) -> str:
+def sign(
+    secret: str,
+    purpose: str,
+    subscriber_id: int,
+    expires_at: datetime | None = None,
+    *,
+    link_key: str,
+) -> str:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
+    if not link_key or ":" in link_key:
+        raise ValueError("a subscriber link needs the row's link key")
     expires = int(expires_at.timestamp()) if expires_at else 0
-    payload = f"{purpose}:{subscriber_id}:{expires}".encode("ascii")
+    payload = f"{purpose}:{subscriber_id}:{expires}:{link_key}".encode("ascii")
     return f"{_b64(payload)}.{_b64(_mac(secret, payload))}"
 
 
@@ -69,8 +83,10 @@ def verify(secret: str, purpose: str, token: str, now: datetime) -> TokenClaims:
     if not hmac.compare_digest(given_mac, _mac(secret, payload)):
         raise BadToken("the link is not valid")
     try:
-        token_purpose, raw_id, raw_expires = payload.decode("ascii").split(":")
-        claims = TokenClaims(token_purpose, int(raw_id), int(raw_expires))
+        token_purpose, raw_id, raw_expires, *key = payload.decode("ascii").split(":")
+        if len(key) > 1:
+            raise ValueError("too many fields")
+        claims = TokenClaims(token_purpose, int(raw_id), int(raw_expires), "".join(key))
     except (ValueError, UnicodeDecodeError):
         raise BadToken("the link is not valid") from None
     if claims.purpose != purpose:
@@ -78,3 +94,14 @@ def verify(secret: str, purpose: str, token: str, now: datetime) -> TokenClaims:
     if claims.expires and now.timestamp() > claims.expires:
         raise ExpiredToken("the link has expired")
     return claims
+
+
+def bound_to(claims: TokenClaims, link_key: str, unkeyed_links: bool) -> bool:
+    """Whether a verified token was made for the row that now has ``claims.subscriber_id``.
+
+    A keyed token must carry that row's key; a keyless one (older than keys) is
+    honoured only by a row that was on the list before keys, so never by one added since.
+    """
+    if not claims.link_key:
+        return unkeyed_links
+    return hmac.compare_digest(claims.link_key.encode("ascii"), link_key.encode("ascii"))

@@ -30,6 +30,9 @@ def article(id: int, sections: tuple[str, ...] = ("world",), **overrides: Any) -
     return Article(**data)
 
 
+_NUMBERS = {7: "seven"}
+
+
 def subscriber(id: int = 7, sections: tuple[str, ...] = (), **overrides: Any) -> Subscriber:
     data: dict[str, Any] = {
         "id": id,
@@ -39,6 +42,7 @@ def subscriber(id: int = 7, sections: tuple[str, ...] = (), **overrides: Any) ->
         "timezone": "America/Lima",
         "language": "en",
         "digest_time": "07:00",
+        "link_key": f"key-of-{_NUMBERS.get(id, id)}",
     }
     data.update(overrides)
     return Subscriber(**data)

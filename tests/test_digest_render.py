@@ -63,7 +63,7 @@ def test_english_digest_content(settings):
         == "Nov 28: Dockworkers halt three Pacific ports as wage talks collapse, and 3 more"
     )
     assert message["To"] == "reader7@example.org"
-    assert message["Message-ID"] == "<20261128.7.digest@example.com>"
+    assert message["Message-ID"] == "<20261128.7.key-of-seven.digest@example.com>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["List-Id"] == "Test News digest <digest.example.com>"
     token = (
@@ -72,7 +72,7 @@ def test_english_digest_content(settings):
         .removesuffix(">")
     )
     claims = tokens.verify("test-secret", "unsubscribe", token, NOW)
-    assert claims.subscriber_id == 7
+    assert (claims.subscriber_id, claims.link_key) == (7, "key-of-seven")
     html = content(message, "html")
     text = content(message, "plain")
     assert "https://feeds.example.org/digests/2026-11-28" in html

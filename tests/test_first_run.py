@@ -265,4 +265,6 @@ def test_send_test_bad_address_names_the_option(tmp_path: Path) -> None:
     path = write_config(tmp_path)
     result = syndicate(path, "send-test", "--to", "not-an-address")
     assert result.returncode == 2
-    assert result.stderr.startswith("error: --to: email 'not-an-address': an email address must have an @-sign")
+    assert result.stderr.startswith(
+        "error: --to: email 'not-an-address': an email address must have an @-sign"
+    )

@@ -41,7 +41,11 @@ class ConfirmationRenderer:
         self.from_header = mime.mailbox("From", digest.from_name, smtp_form(digest.from_address))
         self.domain = mime.domain_of(digest.from_address)
 
-    def message(self, subscriber: Subscriber, confirm_url: str, now: datetime) -> bytes:
+    def message(
+        self, subscriber: Subscriber, confirm_url: str, now: datetime, serial: int = 0
+    ) -> bytes:
+        """``serial`` (the outbox row's id, never reused) keeps two requests' emails apart
+        in their Message-ID even when rendered in the same second."""
         settings = self.settings
         language = language_of(subscriber.language, settings.site.language)
         t = labels(language)
@@ -65,7 +69,8 @@ class ConfirmationRenderer:
             mime.recipient(smtp_form(subscriber.email)),
             mime.header("Subject", text.plain(t["confirm_subject"].format(site=site))),
             f"Date: {format_datetime(now)}\r\n".encode("ascii"),
-            f"Message-ID: <{stamp}.{subscriber.id}.confirm@{self.domain}>\r\n".encode("ascii"),
+            f"Message-ID: <{stamp}.{serial}.{subscriber.id}.{subscriber.link_key}"
+            f".confirm@{self.domain}>\r\n".encode("ascii"),
             b"Auto-Submitted: auto-generated\r\n",
         ]
         digest = hashlib.sha256(f"{subscriber.id}:{stamp}".encode()).hexdigest()[:24]

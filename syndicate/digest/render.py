@@ -254,15 +254,17 @@ class DigestRenderer:
         language = language_of(subscriber.language, self.settings.site.language)
         with template_errors():
             prepared = self._prepare(edition, subscriber, language)
-        unsubscribe = tokens.sign(self.secret, "unsubscribe", subscriber.id)
+        key = subscriber.link_key
+        unsubscribe = tokens.sign(self.secret, "unsubscribe", subscriber.id, link_key=key)
         values = {
             "email": subscriber.email,
             "unsubscribe_url": f"{self.public_url}/unsubscribe?token={unsubscribe}",
             "preferences_url": f"{self.public_url}/preferences?token="
-            + tokens.sign(self.secret, "preferences", subscriber.id),
+            + tokens.sign(self.secret, "preferences", subscriber.id, link_key=key),
         }
         escaped = {k: html.escape(v) for k, v in values.items()}
-        message_id = f"<{edition.edition_date:%Y%m%d}.{subscriber.id}.digest@{self.domain}>"
+        # The row's key makes it unique to this subscriber, not just to this id.
+        message_id = f"<{edition.edition_date:%Y%m%d}.{subscriber.id}.{key}.digest@{self.domain}>"
         unsubscribe_field = f"<{values['unsubscribe_url']}>"
         if self.mailto:
             unsubscribe_field += (

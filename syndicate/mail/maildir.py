@@ -18,8 +18,11 @@ class MaildirSender:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._box = mailbox.Maildir(self.path, create=True)
+        # Made here, tolerating another process making them at the same moment
+        # (mailbox's own create=True fails when the folder appears meanwhile).
+        for folder in ("tmp", "new", "cur"):
+            (self.path / folder).mkdir(parents=True, exist_ok=True)
+        self._box = mailbox.Maildir(self.path, create=False)
 
     async def send(self, envelope: Envelope, before_data: Gate | None = None) -> str:
         if before_data is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from syndicate.articles import Article, ArticleInput
 from syndicate.store.tables import article_sections, articles
+from syndicate.store.upsert import insert_ignoring_conflicts
 
 _CHUNK = 500
 
@@ -60,23 +61,31 @@ def upsert(conn: Connection, records: Sequence[ArticleInput], now: datetime) -> 
         latest[record.guid] = record
     hashes = {guid: record.content_hash() for guid, record in latest.items()}
 
-    existing: dict[str, tuple[int, str, str]] = {}
-    guids = list(latest)
-    for start in range(0, len(guids), _CHUNK):
-        chunk = guids[start : start + _CHUNK]
-        query = select(articles.c.guid, articles.c.id, articles.c.content_hash, articles.c.section)
-        for guid, article_id, content_hash, section in conn.execute(
-            query.where(articles.c.guid.in_(chunk))
+    # Rows are locked in guid order, and new ones go in in that order, so two batches
+    # racing over the same guids wait for each other instead of deadlocking.
+    guids = sorted(latest)
+    existing = _existing(conn, guids)
+    section_rows: list[dict[str, Any]] = []
+    fresh = [g for g in guids if g not in existing]
+    inserted: set[str] = set()
+    if fresh:
+        new_rows = [_row(latest[g], hashes[g], now) | {"first_seen_at": now} for g in fresh]
+        # A guid another transaction added since the look above is not inserted
+        # again: it is compared with what that one stored, as if it came after.
+        for article_id, guid in insert_ignoring_conflicts(
+            conn,
+            articles,
+            new_rows,
+            index_elements=["guid"],
+            returning=(articles.c.id, articles.c.guid),
         ):
-            existing[guid] = (article_id, content_hash, section)
+            inserted.add(guid)
+            section_rows.extend(_section_rows(article_id, latest[guid].sections))
+        existing.update(_existing(conn, [g for g in fresh if g not in inserted]))
 
-    new_rows: list[dict[str, Any]] = []
     changed_rows: list[dict[str, Any]] = []
     for guid, record in latest.items():
-        if guid not in existing:
-            row = _row(record, hashes[guid], now)
-            row["first_seen_at"] = now
-            new_rows.append(row)
+        if guid in inserted:
             result.new += 1
             result.outcome[guid] = "new"
             result.changed_sections.update(record.sections)
@@ -92,16 +101,6 @@ def upsert(conn: Connection, records: Sequence[ArticleInput], now: datetime) -> 
             result.unchanged += 1
             result.outcome[guid] = "unchanged"
 
-    section_rows: list[dict[str, Any]] = []
-    if new_rows:
-        inserted = conn.execute(
-            insert(articles).returning(
-                articles.c.id, articles.c.guid, sort_by_parameter_order=True
-            ),
-            new_rows,
-        )
-        for article_id, guid in inserted:
-            section_rows.extend(_section_rows(article_id, latest[guid].sections))
     if changed_rows:
         ids = [row["b_id"] for row in changed_rows]
         # Old section memberships (an article can move) matter for which feeds change.
@@ -122,6 +121,23 @@ def upsert(conn: Connection, records: Sequence[ArticleInput], now: datetime) -> 
     if section_rows:
         conn.execute(insert(article_sections), section_rows)
     return result
+
+
+def _existing(conn: Connection, guids: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+    """guid -> (id, content hash, home section) of those stored, each row locked (PostgreSQL)
+    until the transaction ends, so a concurrent update of it waits and then sees this one's."""
+    found: dict[str, tuple[int, str, str]] = {}
+    for start in range(0, len(guids), _CHUNK):
+        chunk = guids[start : start + _CHUNK]
+        query = (
+            select(articles.c.guid, articles.c.id, articles.c.content_hash, articles.c.section)
+            .where(articles.c.guid.in_(chunk))
+            .order_by(articles.c.guid)
+            .with_for_update()
+        )
+        for guid, article_id, content_hash, section in conn.execute(query):
+            found[guid] = (article_id, content_hash, section)
+    return found
 
 
 def _section_rows(article_id: int, sections: Iterable[str]) -> list[dict[str, Any]]:

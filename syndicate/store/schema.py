@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -23,14 +24,34 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
     return cfg
 
 
+def upgrade(engine: Engine, revision: str = "head") -> str:
+    """Bring the schema to ``revision`` in one transaction; returns the revision reached.
+
+    On SQLite foreign keys are off meanwhile (the pragma only takes effect outside a
+    transaction): a migration that rebuilds a table drops the old one, and with
+    them on that drop would delete every row referring to it. The migration
+    checks the keys itself before it commits.
+    """
+    cfg = _alembic_config(engine)
+    with engine.connect() as connection:
+        raw: Any = connection.connection.driver_connection
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, revision)
+                return current_revision(engine, connection) or ""
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
 def migrate(engine: Engine) -> str:
     """Create or upgrade the schema to the newest revision; idempotent. Returns the revision."""
-    cfg = _alembic_config(engine)
     try:
-        with engine.begin() as connection:
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
-            return current_revision(engine, connection) or ""
+        return upgrade(engine)
     except SQLAlchemyError as exc:
         raise OperationalError(
             f"database migration failed: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}",

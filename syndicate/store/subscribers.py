@@ -16,15 +16,23 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from syndicate.store import outbox
-from syndicate.store.tables import subscriber_sections, subscribers
+from syndicate.store.tables import new_link_key, subscriber_sections, subscribers
+from syndicate.store.upsert import insert_ignoring_conflicts
 from syndicate.subscribers.lifecycle import Actor, Decision, decide, sources
 from syndicate.subscribers.records import Subscriber, SubscriberInput
 
+# pg_advisory_xact_lock takes a bigint; this one reads "syndimpt" in ASCII.
+_IMPORT_LOCK = 0x73796E64696D7074
+# An address that others add and remove again between our look and our insert, this often.
+_SAVE_TRIES = 5
 
-def _load(conn: Connection, where: Any = None) -> list[Subscriber]:
+
+def _load(conn: Connection, where: Any = None, lock: bool = False) -> list[Subscriber]:
     query = select(subscribers).order_by(subscribers.c.id)
     if where is not None:
         query = query.where(where)
+    if lock:  # PostgreSQL: held to the end of the transaction (SQLite's writer lock already is)
+        query = query.with_for_update()
     rows = conn.execute(query).all()
     ids = [r.id for r in rows]
     chosen: dict[int, list[str]] = {i: [] for i in ids}
@@ -46,6 +54,8 @@ def _load(conn: Connection, where: Any = None) -> list[Subscriber]:
             language=r.language,
             digest_time=r.digest_time,
             created_at=r.created_at,
+            link_key=r.link_key,
+            unkeyed_links=r.unkeyed_links,
         )
         for r in rows
     ]
@@ -92,16 +102,22 @@ def active_in_batches(conn_factory: Any, size: int) -> Iterator[list[Subscriber]
             yield found
 
 
-def add(conn: Connection, item: SubscriberInput, status: str, now: datetime) -> int:
-    """A new subscriber with ``status`` (the lifecycle's decision for a new address)."""
+def add(conn: Connection, item: SubscriberInput, status: str, now: datetime) -> int | None:
+    """A new subscriber with ``status`` (the lifecycle's decision for a new address).
+
+    None when the address is on the list after all: another transaction added it
+    since this one looked (the insert waits for that one and yields to it).
+    """
     values = _profile(item)
     if status == "active":
         values["confirmed_at"] = now
-    subscriber_id: int = conn.execute(
-        insert(subscribers)
-        .values(email=item.email, created_at=now, status=status, **values)
-        .returning(subscribers.c.id)
-    ).scalar_one()
+    values.update(email=item.email, created_at=now, status=status, link_key=new_link_key())
+    inserted = insert_ignoring_conflicts(
+        conn, subscribers, [values], index_elements=["email"], returning=(subscribers.c.id,)
+    )
+    if not inserted:
+        return None
+    subscriber_id: int = inserted[0].id
     set_sections(conn, subscriber_id, item.sections, clear=False)
     return subscriber_id
 
@@ -191,24 +207,39 @@ def save(
 
     A refused change leaves the row as it is. A subscriber who is owed a
     confirmation email gets an outbox row for it.
+
+    Two saves of one address at once end as if one came after the other: the
+    row is locked for the rest of the transaction, and an insert that finds the
+    address added meanwhile starts over on that row.
     """
-    existing = find(conn, item.email)
-    decision = decide(existing.status if existing else None, item.status, actor)
-    if decision.refused:
-        return Saved(existing.id if existing else None, "kept", decision)
-    if actor is Actor.IMPORT and existing is not None and _same(existing, item, decision.status):
-        # A row read again from a list changes nothing: a pending reader is not emailed
-        # again either (a person asking again through the form is).
-        return Saved(existing.id, "unchanged", decision)
-    if existing is None:
-        subscriber_id = add(conn, item, decision.status, now)
-        outcome = "new"
+    for _ in range(_SAVE_TRIES):
+        existing = _find_locked(conn, item.email)
+        decision = decide(existing.status if existing else None, item.status, actor)
+        if decision.refused:
+            return Saved(existing.id if existing else None, "kept", decision)
+        if (
+            actor is Actor.IMPORT
+            and existing is not None
+            and _same(existing, item, decision.status)
+        ):
+            # A row read again from a list changes nothing: a pending reader is not
+            # emailed again either (a person asking again through the form is).
+            return Saved(existing.id, "unchanged", decision)
+        if existing is not None:
+            subscriber_id = existing.id
+            update_profile(conn, subscriber_id, item)
+            if decision.status != existing.status:
+                _set_status(
+                    conn, subscriber_id, decision.status, sources(decision.status, actor), now
+                )
+            outcome = "updated"
+            break
+        added = add(conn, item, decision.status, now)
+        if added is not None:
+            subscriber_id, outcome = added, "new"
+            break
     else:
-        subscriber_id = existing.id
-        update_profile(conn, subscriber_id, item)
-        if decision.status != existing.status:
-            _set_status(conn, subscriber_id, decision.status, sources(decision.status, actor), now)
-        outcome = "updated"
+        raise RuntimeError(f"{item.email}: added and removed again by others while saving")
     if decision.owes_confirmation:
         outbox.enqueue_confirmation(conn, subscriber_id, item.email, now)
     return Saved(subscriber_id, outcome, decision)
@@ -221,6 +252,11 @@ def _same(existing: Subscriber, item: SubscriberInput, status: str) -> bool:
         item.language,
         item.digest_time,
     ) and sorted(existing.sections) == sorted(item.sections)
+
+
+def _find_locked(conn: Connection, email: str) -> Subscriber | None:
+    found = _load(conn, subscribers.c.email == email, lock=True)
+    return found[0] if found else None
 
 
 def change_status(
@@ -249,7 +285,15 @@ def save_all(
     now: datetime,
     actor: Actor = Actor.IMPORT,
 ) -> SaveReport:
-    """Save each (where, item) (``where`` names the row in what was read, for the report)."""
+    """Save each (where, item) (``where`` names the row in what was read, for the report).
+
+    On PostgreSQL one import runs at a time (a lock held to the end of the
+    transaction): each save locks its address, and two imports taking the same
+    addresses in different orders would otherwise deadlock. SQLite's writer lock
+    already serialises them.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
     report = SaveReport()
     for where, item in rows:
         saved = save(conn, item, now, actor)

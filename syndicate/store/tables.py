@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.types import TypeDecorator
@@ -41,6 +43,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def new_link_key() -> str:
+    """A subscriber row's own random key: signed into every link made for that row."""
+    return secrets.token_urlsafe(12)
 
 
 metadata = MetaData(
@@ -78,6 +85,8 @@ articles = Table(
     Column("content_hash", String(64), nullable=False),
     Index("ix_articles_first_seen_at", "first_seen_at"),
     Index("ix_articles_changed_at", "changed_at"),
+    # SQLite would otherwise hand a deleted row's id to the next insert.
+    sqlite_autoincrement=True,
 )
 
 # Feeds list articles newest first (publication time, else first seen): this index lets
@@ -112,7 +121,14 @@ subscribers = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("confirmed_at", UTCDateTime()),
     Column("unsubscribed_at", UTCDateTime()),
+    # Part of every signed link and Message-ID made for this row: a link made for
+    # someone removed since never acts on whoever is on the list now.
+    Column("link_key", String(32), nullable=False, default=new_link_key),
+    # Rows from before links carried a key: their keyless links (in digests already
+    # delivered) still work. Rows added since accept keyed links only.
+    Column("unkeyed_links", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_subscribers_due", "status", "timezone", "digest_time"),
+    sqlite_autoincrement=True,
 )
 
 subscriber_sections = Table(
@@ -159,6 +175,7 @@ outbox = Table(
     Index("ix_outbox_subscriber_edition", "subscriber_id", "edition_date"),
     Index("ix_outbox_due", "state", "next_attempt_at"),
     Index("ix_outbox_subscriber_window", "subscriber_id", "window_end"),
+    sqlite_autoincrement=True,
 )
 
 feed_state = Table(

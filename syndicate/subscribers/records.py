@@ -16,6 +16,9 @@ class Subscriber:
     language: str
     digest_time: str
     created_at: datetime | None = None
+    # Signed into this row's links and Message-IDs; a row added later has another.
+    link_key: str = ""
+    unkeyed_links: bool = False  # links without a key (made before keys) still name this row
 
     def reads(self, slug: str) -> bool:
         return not self.sections or slug in self.sections

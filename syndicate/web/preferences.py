@@ -74,7 +74,7 @@ class PreferencesPage(SubscriberPages):
             error=error,
             saved=saved,
             timezones=self.svc.timezones,
-            unsubscribe_url=self._link("unsubscribe", subscriber.id),
+            unsubscribe_url=self._link("unsubscribe", subscriber),
         )
 
     def _save_preferences(self, subscriber_id: int, item: SubscriberInput) -> None:

@@ -47,7 +47,9 @@ class SubscriberPages:
         except tokens.BadToken:
             return "token.invalid"
         found = await run_in_threadpool(self._get, claims.subscriber_id)
-        return found if found is not None else "token.invalid"
+        if found is None or not tokens.bound_to(claims, found.link_key, found.unkeyed_links):
+            return "token.gone"  # made for a subscriber removed since: never act on another
+        return found
 
     def _get(self, subscriber_id: int) -> Subscriber | None:
         with self.svc.engine.connect() as conn:
@@ -59,7 +61,7 @@ class SubscriberPages:
             self._lang(request),
             "token.title",
             key,
-            status=400,
+            status=410 if key == "token.gone" else 400,
             action_url="/subscribe",
             action_key="token.again",
         )
@@ -81,5 +83,5 @@ class SubscriberPages:
                 conn, subscriber_id, status, Actor.PERSON, self.svc.clock.now()
             )
 
-    def _link(self, purpose: str, subscriber_id: int) -> str:
-        return link(self.settings, purpose, purpose, subscriber_id)
+    def _link(self, purpose: str, subscriber: Subscriber) -> str:
+        return link(self.settings, purpose, purpose, subscriber)

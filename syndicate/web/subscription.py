@@ -141,7 +141,7 @@ class SubscriptionPages(SubscriberPages):
             lang,
             "confirmed.title",
             "confirmed.body",
-            action_url=self._link("preferences", found.id),
+            action_url=self._link("preferences", found),
             action_key="preferences.link",
         )
 

@@ -9,11 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, inspect, select, text
 
 from syndicate import store
-from syndicate.store.schema import _alembic_config
+from syndicate.store import schema
 from syndicate.store.tables import outbox
 from tests.conftest import POSTGRES_ENV
 
@@ -34,10 +33,7 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def upgrade(engine: Engine, revision: str) -> None:
-    cfg = _alembic_config(engine)
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+    schema.upgrade(engine, revision)
 
 
 def naive(moment: datetime) -> datetime:

@@ -45,7 +45,7 @@ def test_config_check_show_masks_database_passwords(tmp_path: Path, url: str) ->
 @pytest.mark.slow
 def test_the_verbose_access_log_never_records_tokens(tmp_path: Path) -> None:
     publish(tmp_path / "var" / "public" / "feeds", "world", "rss.xml", RSS)
-    token = tokens.sign("test-secret", "preferences", 1)
+    token = tokens.sign("test-secret", "preferences", 1, link_key="k1")
     with serve(write_config(tmp_path), "-v") as served:
         targets = [
             f"/preferences?token={token}",

@@ -180,7 +180,13 @@ def _link(web: Web, purpose: str, email: str, **kwargs) -> str:
     with web.engine.connect() as conn:
         person = subscriber_store.find(conn, email)
     assert person is not None
-    token = tokens.sign("test-secret-of-at-least-32-characters", purpose, person.id, **kwargs)
+    token = tokens.sign(
+        "test-secret-of-at-least-32-characters",
+        purpose,
+        person.id,
+        link_key=person.link_key,
+        **kwargs,
+    )
     return f"{web.url}/{purpose}?token={token}"
 
 
@@ -191,7 +197,9 @@ def test_forged_tokens_change_nothing(start_web, route: str) -> None:
     good = _link(web, route, "ana@example.com")
     forged = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
     other_purpose = _link(web, "digest", "ana@example.com")
-    signed_elsewhere = good.split("token=")[0] + "token=" + tokens.sign("other-secret", route, 1)
+    signed_elsewhere = (
+        good.split("token=")[0] + "token=" + tokens.sign("other-secret", route, 1, link_key="k")
+    )
     for url in (
         forged,
         other_purpose.replace("/digest?", f"/{route}?"),
