@@ -18,9 +18,9 @@ from syndicate import config, store
 from syndicate.store.tables import outbox, subscribers
 from tests.cli import syndicate
 from tests.conftest import ROOT, write_config
+from tests.feed_fetch import get_feed
 from tests.run_process import RunningService
 from tests.smtp_server import SmtpServer
-from tests.test_run_service import get_feed
 
 ARTICLES = str(ROOT / "examples" / "articles")
 ENV = {

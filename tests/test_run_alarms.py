@@ -14,7 +14,7 @@ import pytest
 from tests.cli import syndicate
 from tests.conftest import ROOT, write_config
 from tests.run_process import RunningService
-from tests.test_run_end_to_end import _zone_at_midday
+from tests.zones import _zone_at_midday
 
 pytestmark = pytest.mark.slow
 

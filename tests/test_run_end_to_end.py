@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import signal
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -17,23 +15,15 @@ from syndicate import config, store
 from syndicate.store.tables import outbox
 from tests.cli import syndicate
 from tests.conftest import ROOT, write_config
+from tests.feed_fetch import get_feed
 from tests.run_process import RunningService
 from tests.smtp_server import Delay, SmtpServer
-from tests.test_run_service import get_feed
+from tests.zones import _zone_at_midday
 
 pytestmark = pytest.mark.slow
 
 READERS = [f"reader{i:02d}@example.org" for i in range(12)]
 HEADLINE = "Harbour cranes restart after the overnight strike"
-
-
-def _zone_at_midday() -> str:
-    """A fixed-offset zone where it is daytime now: 23:59 there is hours away."""
-    for hours in range(-12, 15):
-        name = f"Etc/GMT{-hours:+d}" if hours else "UTC"
-        if 6 <= datetime.now(UTC).astimezone(ZoneInfo(name)).hour <= 18:
-            return name
-    raise AssertionError("no zone at midday")
 
 
 def _readers_csv(path: Path, zone: str, digest_time: str) -> Path:

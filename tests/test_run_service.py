@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from tests.cli import syndicate
 from tests.conftest import ROOT, write_config
+from tests.feed_fetch import get_feed
 from tests.run_process import RunningService
 
 pytestmark = pytest.mark.slow
@@ -20,17 +20,6 @@ pytestmark = pytest.mark.slow
 def _syndicate(config_path: Path, *args: str) -> None:
     done = syndicate(config_path, *args)
     assert done.returncode == 0, done.stderr
-
-
-def get_feed(url: str, within: float = 10) -> httpx.Response:
-    """GET a feed file; the server notices new files within a second or so."""
-    deadline = time.monotonic() + within
-    while True:
-        response = httpx.get(url, timeout=10)
-        if response.status_code == 200 or time.monotonic() > deadline:
-            assert response.status_code == 200, response.text
-            return response
-        time.sleep(0.2)
 
 
 @pytest.fixture

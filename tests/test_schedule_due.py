@@ -8,36 +8,18 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from syndicate import subscribers as subs
 from syndicate.clock import FixedClock
 from syndicate.config import Settings
 from syndicate.digest.due import find_due, groups
 from syndicate.digest.slots import slot_instant
 from syndicate.schedule.tick import TickReport, digest_tick
-from syndicate.store import subscribers as subscriber_store
 from syndicate.store.tables import outbox, subscribers
+from tests.readers import READERS, add_readers
 from tests.schedule_helpers import editions, record_editions
-
-READERS = [
-    ("lima@example.org", "America/Lima", "09:00"),
-    ("lima-early@example.org", "America/Lima", "02:30"),
-    ("madrid@example.org", "Europe/Madrid", "09:00"),
-    ("madrid-night@example.org", "Europe/Madrid", "02:30"),
-    ("ny@example.org", "America/New_York", "09:00"),
-    ("ny-night@example.org", "America/New_York", "02:30"),
-    ("ny-fold@example.org", "America/New_York", "01:30"),
-]
 
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
-
-
-def add_readers(engine: Engine, settings: Settings, readers=READERS, status="active") -> None:
-    with engine.begin() as conn:
-        for email, tz, hhmm in readers:
-            item = subs.validate(settings, email, timezone=tz, digest_time=hhmm, status=status)
-            subscriber_store.save(conn, item, utc(2026, 1, 1))
 
 
 def tick(engine: Engine, settings: Settings, clock: FixedClock) -> TickReport:

@@ -242,6 +242,7 @@ def sample_subscriber(settings: Settings) -> Subscriber:
         timezone=settings.site.timezone,
         language=settings.site.language,
         digest_time=settings.schedule.digest_time,
+        link_key="preview",  # links of a reader who is on no list: they act on no one
     )
 
 

@@ -84,6 +84,7 @@ def _reader(settings: Settings, language: str, sections: tuple[str, ...]) -> Sub
         timezone=settings.site.timezone,
         language=language,
         digest_time=settings.schedule.digest_time,
+        link_key="sample",  # links of a reader who is on no list: they act on no one
     )
 
 

@@ -21,8 +21,8 @@ from syndicate.clock import FixedClock
 from syndicate.schedule.tick import digest_tick
 from syndicate.store.lock import AdvisoryLock, LocalLock, lock_for
 from tests.conftest import ROOT, _truncate, write_config
+from tests.readers import READERS, add_readers
 from tests.schedule_helpers import editions, record_editions
-from tests.test_schedule_due import READERS, add_readers
 
 pytestmark = pytest.mark.postgres
 

@@ -16,7 +16,7 @@ import httpx
 
 from tests.conftest import ROOT
 from tests.web.conftest import ENV
-from tests.web.test_serve_command import free_port, syndicate
+from tests.web.processes import free_port, syndicate
 
 
 @dataclass

@@ -24,7 +24,7 @@ from syndicate.store import subscribers as subscriber_store
 from syndicate.store.tables import article_sections, articles, outbox, subscribers
 from tests.conftest import ROOT, article_json, write_config
 from tests.web.conftest import Web
-from tests.web.test_subscription import confirm_link, form_fields, press_confirm, status_of
+from tests.web.forms import confirm_link, form_fields, press_confirm, status_of
 
 T = TypeVar("T")
 AUTH = {"authorization": "Bearer test-token", "content-type": "application/json"}

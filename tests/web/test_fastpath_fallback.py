@@ -12,8 +12,8 @@ from syndicate.cli.serve_cmd import server_options
 from syndicate.web import fastpath
 from syndicate.web.headlimits import LimitedProtocol
 from syndicate.web.limits import HEAD_BYTES
+from tests.web.feedfiles import RSS, publish
 from tests.web.rawhttp import connect, read_reply, send_all
-from tests.web.test_feed_serving import RSS, publish
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from syndicate.schedule.service import SwappableApp
 from tests.web.conftest import Web
-from tests.web.test_feed_serving import RSS, publish
+from tests.web.feedfiles import RSS, publish
 
 Response = tuple[int, dict[str, str], bytes]
 

@@ -8,7 +8,7 @@ import pytest
 
 from syndicate.web import feedcache
 from tests.web.conftest import Web
-from tests.web.test_feed_serving import publish
+from tests.web.feedfiles import publish
 
 LIMIT = 4096
 BIG = (

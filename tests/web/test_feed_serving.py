@@ -11,21 +11,11 @@ import pytest
 from lxml import html
 
 from tests.web.conftest import Web
+from tests.web.feedfiles import RSS, publish
 from tests.web.server import raw_request
 
-RSS = b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>World</title></channel></rss>\n'
 ATOM = b'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>World</title></feed>\n'
 JSON = b'{"version": "https://jsonfeed.org/version/1.1", "title": "World", "items": []}\n'
-
-
-def publish(root: Path, section: str, name: str, body: bytes) -> Path:
-    """Write the way the feed publisher does: a temp file, then an atomic rename."""
-    folder = root / section
-    folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f".{name}.tmp"
-    temp.write_bytes(body)
-    os.replace(temp, folder / name)
-    return folder / name
 
 
 @pytest.fixture

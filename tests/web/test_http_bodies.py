@@ -12,8 +12,8 @@ from syndicate.store.tables import subscribers as subscribers_table
 from syndicate.web import limits
 from syndicate.web.limits import API_BYTES, FORM_BYTES
 from tests.web.conftest import Web
+from tests.web.forms import form_fields
 from tests.web.rawhttp import connect, read_reply, send_all
-from tests.web.test_subscription import form_fields
 
 FORMS = ["/subscribe", "/unsubscribe?token=x", "/preferences?token=x", "/confirm?token=x"]
 

@@ -7,8 +7,8 @@ from starlette.requests import Request
 
 from syndicate.web.clients import Clients
 from tests.web.conftest import Web
+from tests.web.forms import subscribe
 from tests.web.rawhttp import connect, header, read_reply, send_all
-from tests.web.test_subscription import subscribe
 
 TRUST_LOCAL = 'trusted_proxies = ["127.0.0.1/32", "10.0.0.0/8"]\n'  # into the base [server]
 
@@ -59,7 +59,7 @@ def test_without_trusted_proxies_the_header_changes_nothing(start_web) -> None:
 def test_a_second_header_line_does_not_buy_a_new_limit(start_web) -> None:
     web = start_web(subscribe_limit=(1, 600.0), config_extra=TRUST_LOCAL)
     page = web.http.get("/subscribe")
-    from tests.web.test_subscription import form_fields
+    from tests.web.forms import form_fields
 
     def post(*lines: str) -> int:
         headers = [("x-forwarded-for", line) for line in lines]

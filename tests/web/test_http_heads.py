@@ -10,8 +10,8 @@ import pytest
 from syndicate.web.fastpath import FeedProtocol
 from syndicate.web.limits import HEAD_BYTES, HEAD_FIELDS
 from tests.web.conftest import Web
+from tests.web.feedfiles import RSS, publish
 from tests.web.rawhttp import connect, read_reply, send_all
-from tests.web.test_feed_serving import RSS, publish
 
 PATHS = ["/feeds/world/rss.xml", "/healthz", "/subscribe"]
 

@@ -11,9 +11,9 @@ import pytest
 
 from syndicate.web.limits import HEAD_SECONDS, KEEP_ALIVE_SECONDS
 from tests.conftest import write_config
+from tests.web.feedfiles import RSS, publish
 from tests.web.rawhttp import connect, read_reply, send_all
 from tests.web.served import serve
-from tests.web.test_feed_serving import RSS, publish
 
 MIB = 1024 * 1024
 

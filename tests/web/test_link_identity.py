@@ -21,7 +21,7 @@ from syndicate.subscribers import Subscriber
 from tests.cli import syndicate
 from tests.digest_data import NOW, english_edition
 from tests.web.conftest import Web
-from tests.web.test_subscription import (
+from tests.web.forms import (
     confirm_link,
     form_fields,
     press_confirm,

@@ -11,8 +11,8 @@ import pytest
 from syndicate import tokens
 from tests.cli import syndicate
 from tests.conftest import write_config
+from tests.web.feedfiles import RSS, publish
 from tests.web.served import serve
-from tests.web.test_feed_serving import RSS, publish
 
 PASSWORD = "s3cr3t-Pa55"
 

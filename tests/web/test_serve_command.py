@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import mailbox
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,22 +17,7 @@ from click.testing import CliRunner
 from syndicate.cli import _register, cli
 from tests.conftest import write_config
 from tests.web.conftest import ENV
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def syndicate(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "syndicate", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **ENV},
-        timeout=60,
-    )
+from tests.web.processes import free_port, syndicate
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import write_config
 from tests.web.conftest import ENV
-from tests.web.test_serve_command import free_port, syndicate
+from tests.web.processes import free_port, syndicate
 
 
 @pytest.mark.parametrize("workers", [1, 2])

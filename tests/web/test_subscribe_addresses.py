@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from syndicate.store.tables import subscribers as subscribers_table
-from tests.web.test_subscription import subscribe
+from tests.web.forms import subscribe
 
 
 def stored(web) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 from lxml import html
 
 from tests.web.conftest import Web
-from tests.web.test_subscription import (
+from tests.web.forms import (
     _link,
     confirm_link,
     form_fields,
