@@ -130,7 +130,21 @@ PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); 
 say "serve on 127.0.0.1:$PORT"
 "$S" $C serve --port "$PORT" >serve.log 2>&1 &
 SERVE_PID=$!
-TODAY="$("$PY" -c 'from datetime import datetime; from zoneinfo import ZoneInfo; print(datetime.now(ZoneInfo("America/Lima")).date())')"
+# The web edition of a date holds what came in the 24 hours before that date's send
+# time: past today's send time, what was just imported is in tomorrow's edition.
+TODAY="$("$PY" - site/config.toml <<'END'
+import sys
+import tomllib
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+with open(sys.argv[1], "rb") as handle:
+    config = tomllib.load(handle)
+now = datetime.now(ZoneInfo(config["site"]["timezone"]))
+send = time.fromisoformat(config.get("schedule", {}).get("digest_time", "07:00"))
+print(now.date() + timedelta(days=1) if now.time() >= send else now.date())
+END
+)"
 "$PY" - "http://127.0.0.1:$PORT" "$TODAY" <<'EOF' || { cat serve.log; fail "a page did not answer as expected"; }
 import sys
 import time
