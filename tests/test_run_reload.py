@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -99,7 +99,10 @@ def test_sighup_with_a_broken_template_keeps_the_loaded_ones(
 ) -> None:
     running, path = service
     running.wait_for("feeds: all: written")
-    today = datetime.now(ZoneInfo("America/Lima")).date().isoformat()
+    # The web edition of a date holds the 24 hours before that date's 07:00 send time:
+    # later in the day, what was just imported is in tomorrow's.
+    now = datetime.now(ZoneInfo("America/Lima"))
+    today = (now.date() + timedelta(days=now.hour >= 7)).isoformat()
     page = httpx.get(f"{running.url}/digests/{today}", timeout=10)
     assert page.status_code == 200 and "Dockworkers halt three Pacific ports" in page.text
 
