@@ -678,34 +678,29 @@ def check_maildir(settings: Settings) -> list[str]:
     if settings.delivery.transport != "maildir":
         return []
     folder = Path(settings.delivery.maildir)
-    try:
-        for part in ("tmp", "new", "cur"):
-            (folder / part).mkdir(parents=True, exist_ok=True)
-        probe = folder / "tmp" / f".syndicate-check-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        return [
-            f"[delivery] maildir: cannot create or write {folder} ({reason}); "
-            "pick a folder this user can write"
-        ]
-    return []
+    # The probe is written where a Maildir writer starts each message: tmp/, made last.
+    return _writable("[delivery] maildir", folder, [folder / p for p in ("new", "cur", "tmp")])
 
 
 def check_feeds_dir(settings: Settings) -> list[str]:
     """The feeds folder must exist or be creatable, and take new files."""
     folder = Path(settings.feeds.output_dir)
+    return _writable("[feeds] output_dir", folder, [folder])
+
+
+def _writable(key: str, folder: Path, made: list[Path]) -> list[str]:
+    """Create the folders in ``made`` and write a file in the last one; a problem line
+    naming ``key`` when that fails."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".syndicate-check-{os.getpid()}"
+        for part in made:
+            part.mkdir(parents=True, exist_ok=True)
+        probe = made[-1] / f".syndicate-check-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         return [
-            f"[feeds] output_dir: cannot create or write {folder} ({reason}); "
-            "pick a folder this user can write"
+            f"{key}: cannot create or write {folder} ({reason}); pick a folder this user can write"
         ]
     return []
 
