@@ -47,7 +47,15 @@ DIGEST_TICKS = Counter(
     registry=None,
 )
 
+BOUNCE_REPORTS = Counter(
+    "syndicate_bounce_reports",
+    "Bounce and complaint reports taken in by this process, by kind and source",
+    ["kind", "source"],
+    registry=None,
+)
+
 _PROCESS_METRICS = (
+    BOUNCE_REPORTS,
     DIGEST_TICKS,
     FEEDS_BUILT,
     ARTICLES_INGESTED,
