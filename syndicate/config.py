@@ -752,6 +752,11 @@ def config_warnings(settings: Settings) -> list[str]:
         )
     if not settings.secret.get_secret_value():
         warnings.append(secret_problem(settings) or "")
+        if settings.bounces.return_path:
+            warnings.append(
+                f"[bounces] return_path is set but {SECRET_ENV} is not: messages go out with "
+                "the From address as envelope sender (no VERP) until it is set"
+            )
     return warnings
 
 

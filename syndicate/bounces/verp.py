@@ -16,8 +16,12 @@ _TOKEN = re.compile(r"^[0-9a-z]{1,13}-[a-z2-7]{16}$")
 
 
 def envelope_sender(row_id: int, from_address: str, return_path: str, secret: str) -> str:
-    """MAIL FROM for outbox row ``row_id``: the From address when no return path is set."""
-    if not return_path:
+    """MAIL FROM for outbox row ``row_id``: the From address when no return path is set.
+
+    Without a secret no token can be signed: the From address then too (`config check`
+    warns), rather than a message that cannot be sent at all.
+    """
+    if not return_path or not secret:
         return from_address
     local, _, domain = return_path.rpartition("@")
     return f"{local}+{sign_short(secret, PURPOSE, row_id)}@{domain}"

@@ -13,6 +13,7 @@ RETURN = "bounces@news.example.org"
 
 def test_empty_return_path_keeps_the_from_address() -> None:
     assert envelope_sender(7, "news@example.org", "", SECRET) == "news@example.org"
+    assert envelope_sender(7, "news@example.org", RETURN, "") == "news@example.org"
 
 
 @pytest.mark.parametrize("row_id", [0, 1, 36, 123456789, 2**40])
