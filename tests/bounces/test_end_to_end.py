@@ -188,6 +188,10 @@ def test_reports_by_smtp_and_maildir_move_each_subscriber_once(tmp_path, clock) 
         reasons = dict(
             conn.execute(select(subscribers.c.email, subscribers.c.suppressed_reason)).all()
         )
+        kept = conn.execute(
+            select(bounce_reports.c.raw).where(bounce_reports.c.kind == "unparsed")
+        ).scalars()
+        assert all(b"Cheap watches" in raw for raw in kept)
         dated = conn.execute(
             select(subscribers.c.suppressed_at).where(subscribers.c.email == who["hard"][1])
         ).scalar()
@@ -214,3 +218,26 @@ def test_reports_by_smtp_and_maildir_move_each_subscriber_once(tmp_path, clock) 
     with engine.connect() as conn:
         assert len(conn.execute(select(bounce_reports.c.id)).all()) == len(kinds)
     assert states(engine) == final
+
+
+def test_read_names_a_missing_path_without_a_traceback(tmp_path) -> None:
+    settings = bounce_settings(tmp_path, 25)
+    ready_engine(settings).dispose()
+    done = read_cli(tmp_path / "config.toml", tmp_path / "nowhere")
+    assert done.returncode == 2
+    assert "nowhere: no such file or folder" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_read_takes_an_mbox_and_eml_files(tmp_path, clock) -> None:
+    settings = bounce_settings(tmp_path, 25)
+    engine = ready_engine(settings)
+    people = add_subscribers(engine, clock.now(), 2)
+    box = mailbox.mbox(tmp_path / "bounces.mbox")
+    box.add(bounce_mail.dsn(RETURN, people[0][1], "<none@x>", "5.1.1", when=DAY))
+    box.close()
+    (tmp_path / "one.eml").write_bytes(bounce_mail.arf(RETURN, people[1][1], "<none@y>"))
+    done = read_cli(tmp_path / "config.toml", tmp_path / "bounces.mbox", tmp_path / "one.eml")
+    assert done.returncode == 0, done.stderr
+    assert "1 complaint, 1 hard; 1 now bounced, 1 now complained" in done.stdout
+    assert set(states(engine).values()) == {"bounced", "complained"}
+    engine.dispose()
