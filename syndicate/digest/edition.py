@@ -1,7 +1,8 @@
 """Enqueue editions: for each due subscriber, one outbox row per local date.
 
-The outbox row is both the message to send and the record of the window it
-covered; the next edition starts at this one's ``window_end``. Its key,
+The outbox row is both the message to send (a reference to the edition body it
+shares with every reader of the same content, plus what is personal) and the
+record of the window it covered; the next edition starts at this one's ``window_end``. Its key,
 unique among digests, is subscriber/edition date: a second enqueue of the same
 date is a no-op even when two processes race (see ``store.outbox.enqueue``).
 
@@ -23,10 +24,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 
 from syndicate import metrics
-from syndicate.addresses import BadAddress, mask
+from syndicate.addresses import BadAddress, mask, smtp_form
 from syndicate.articles import Article
 from syndicate.clock import Clock
 from syndicate.config import Settings
+from syndicate.digest import mime
 from syndicate.digest.dkim import load_signer
 from syndicate.digest.render import DigestRenderer
 from syndicate.digest.selection import (
@@ -106,7 +108,10 @@ def _first_seen(article: Article) -> datetime:
 
 
 def outbox_row(
-    edition: Edition, subscriber: Subscriber, renderer: DigestRenderer, now: datetime
+    edition: Edition,
+    subscriber: Subscriber,
+    renderer: DigestRenderer,
+    now: datetime,
 ) -> NewMessage:
     row = NewMessage(
         kind="digest",
@@ -121,13 +126,18 @@ def outbox_row(
     )
     if edition.is_empty:
         return row
-    rendered = renderer.message(edition, subscriber)
+    body = renderer.body(edition, subscriber)
+    # The address goes into the message when it is sent: refused here, it is this
+    # row that fails now, with the reason, not a delivery later.
+    mime.recipient(smtp_form(subscriber.email))
     return replace(
         row,
         state="queued",
         article_count=len(edition.articles),
-        message_id=rendered.message_id,
-        message=rendered.message,
+        message_id=renderer.message_id(edition, subscriber),
+        body_digest=body.digest,
+        body=body.content,
+        link_key=subscriber.link_key,
         next_attempt_at=now,
     )
 
@@ -202,7 +212,10 @@ def enqueue_editions(
     """
     now = clock.now()
     report = EnqueueReport()
-    renderer = DigestRenderer(settings, load_signer(settings))
+    # DKIM signs when a message is sent, not here (rows keep no finished bytes); a bad
+    # key still stops the enqueue, before any reader has a row that cannot go out.
+    load_signer(settings)
+    renderer = DigestRenderer(settings)
     pool = _Candidates(now)
     for batch in _batches(engine, subscriber_ids):
         ids = [s.id for s in batch]

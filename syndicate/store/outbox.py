@@ -24,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 
+from syndicate.store import bodies as body_store
 from syndicate.store.queue import UNFINISHED, WAITING, claimable
 from syndicate.store.tables import outbox, subscribers
 from syndicate.store.upsert import insert_ignoring_conflicts
@@ -35,7 +36,8 @@ def digest_key(subscriber_id: int, edition_date: date) -> str:
 
 @dataclass(frozen=True)
 class NewMessage:
-    """A row to enqueue. ``message`` None on a queued row: rendered before it is sent."""
+    """A row to enqueue. A digest names its body by digest (``body``) and carries what
+    makes it personal; ``message`` (finished bytes) is for rows made without a body."""
 
     kind: str
     key: str
@@ -51,16 +53,31 @@ class NewMessage:
     window_end: datetime | None = None
     article_count: int = 0
     last_reply: str | None = None  # why a row recorded as failed could not be built
+    # The edition body: its digest and content (the same bytes object for every row
+    # that shares it), stored once by ``enqueue``.
+    body_digest: str | None = None
+    body: bytes | None = None
+    link_key: str | None = None
 
 
-_COLUMNS = tuple(f.name for f in fields(NewMessage))
+_COLUMNS = tuple(f.name for f in fields(NewMessage) if f.name not in ("body", "body_digest"))
 
 
 def enqueue(conn: Connection, rows: Sequence[NewMessage]) -> list[str]:
-    """Insert the rows not enqueued before; returns the states of those inserted."""
+    """Insert the rows not enqueued before; returns the states of those inserted.
+
+    The bodies the rows name are stored in this same transaction, so a row never
+    points at a body that is not there.
+    """
     if not rows:
         return []
-    values = [{name: getattr(row, name) for name in _COLUMNS} | {"attempts": 0} for row in rows]
+    bodies = {row.body_digest: row.body for row in rows if row.body_digest and row.body}
+    ids = body_store.save(conn, bodies, rows[0].created_at)
+    values = [
+        {name: getattr(row, name) for name in _COLUMNS}
+        | {"attempts": 0, "body_id": ids.get(row.body_digest) if row.body_digest else None}
+        for row in rows
+    ]
     inserted = insert_ignoring_conflicts(
         conn, outbox, values, index_elements=["kind", "key"], returning=(outbox.c.state,)
     )

@@ -35,6 +35,28 @@ class Claimed:
     message: bytes | None
     attempts: int  # counting the one about to be made
     queued_at: datetime | None = None  # the give-up time counts from here
+    # A digest with an edition body: assembled from it when sent (``message`` is None).
+    body_id: int | None = None
+    link_key: str | None = None
+    window_end: datetime | None = None
+
+
+def as_claimed(row: Any, attempts: int) -> Claimed:
+    """An outbox row (as read from the table) in the shape delivery sends."""
+    return Claimed(
+        id=row.id,
+        kind=row.kind,
+        subscriber_id=row.subscriber_id,
+        edition_date=row.edition_date,
+        recipient=row.recipient,
+        message_id=row.message_id,
+        message=row.message,
+        attempts=attempts,
+        queued_at=row.created_at,
+        body_id=row.body_id,
+        link_key=row.link_key,
+        window_end=row.window_end,
+    )
 
 
 def claimable(now: datetime) -> Any:
@@ -75,6 +97,9 @@ def claim(
             outbox.c.message,
             outbox.c.attempts,
             outbox.c.created_at,
+            outbox.c.body_id,
+            outbox.c.link_key,
+            outbox.c.window_end,
             subscribers.c.status,
         )
         .join(subscribers, subscribers.c.id == outbox.c.subscriber_id)
@@ -105,6 +130,7 @@ def claim(
                     lease_until=None,
                     claimed_by=None,
                     last_reply=f"skipped: subscriber is {status}",
+                    body_id=None,  # never sent now: its body may go
                 )
             )
         if live:
@@ -118,20 +144,7 @@ def claim(
                     attempts=outbox.c.attempts + 1,
                 )
             )
-    claimed = [
-        Claimed(
-            id=row.id,
-            kind=row.kind,
-            subscriber_id=row.subscriber_id,
-            edition_date=row.edition_date,
-            recipient=row.recipient,
-            message_id=row.message_id,
-            message=row.message,
-            attempts=row.attempts + 1,
-            queued_at=row.created_at,
-        )
-        for row in live
-    ]
+    claimed = [as_claimed(row, row.attempts + 1) for row in live]
     return claimed, sum(len(ids) for ids in gone.values())
 
 
@@ -257,6 +270,7 @@ def record(
                     # Delivered: the bytes are not needed again (Message-ID, recipient and
                     # window stay), and a 30 KB copy per subscriber per day adds up.
                     message=None,
+                    body_id=None,
                 ),
                 sent,
             )
