@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -49,7 +50,7 @@ class Body:
         if not self.content:
             object.__setattr__(self, "content", _serialise(self))
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """The body's identity: equal content, equal digest."""
         return hashlib.sha256(self.content).hexdigest()
