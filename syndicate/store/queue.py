@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, and_, bindparam, case, func, or_, select, true, update
+from sqlalchemy import Connection, Engine, and_, case, func, or_, select, true, update
 
 from syndicate.store.tables import outbox, subscribers
 from syndicate.subscribers.lifecycle import Actor, sources
@@ -258,22 +258,28 @@ def record(
         if bounces:
             _count_hard_bounces(conn, bounces, bounce_limit)
         if sent:
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id == bindparam("row_id"))
-                .values(
-                    state="sent",
-                    sent_at=now,
-                    last_reply=bindparam("reply"),
-                    lease_until=None,
-                    claimed_by=None,
-                    # Delivered: the bytes are not needed again (Message-ID, recipient and
-                    # window stay), and a 30 KB copy per subscriber per day adds up.
-                    message=None,
-                    body_id=None,
-                ),
-                sent,
-            )
+            _record_sent(conn, sent, now)
+
+
+# Sent rows are the bulk of every commit: one prepared statement, executed for the
+# whole group straight through the driver (building and binding it through the
+# expression layer cost several times the write itself).
+_SENT = (
+    "UPDATE outbox SET state = 'sent', sent_at = {mark}, last_reply = {mark},"
+    " lease_until = NULL, claimed_by = NULL,"
+    # Delivered: the bytes (or the body they were assembled from) are not needed again;
+    # the Message-ID, recipient and window stay.
+    " message = NULL, body_id = NULL"
+    " WHERE id = {mark}"
+)
+
+
+def _record_sent(conn: Connection, sent: list[dict[str, object]], now: datetime) -> None:
+    # Unconditional: the server accepted it, whoever holds the lease now.
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    at = now.astimezone(UTC).replace(tzinfo=None)  # the columns hold naive UTC
+    rows = [(at, item["reply"], item["row_id"]) for item in sent]
+    conn.exec_driver_sql(_SENT.format(mark=mark), rows)
 
 
 def _count_hard_bounces(conn: Connection, ids: Sequence[int], limit: int) -> None:
