@@ -1,7 +1,8 @@
 """Enqueue editions: for each due subscriber, one outbox row per local date.
 
-The outbox row is both the message to send and the record of the window it
-covered; the next edition starts at this one's ``window_end``. Its key,
+The outbox row is both the message to send (a reference to the edition body it
+shares with every reader of the same content, plus what is personal) and the
+record of the window it covered; the next edition starts at this one's ``window_end``. Its key,
 unique among digests, is subscriber/edition date: a second enqueue of the same
 date is a no-op even when two processes race (see ``store.outbox.enqueue``).
 
@@ -23,10 +24,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 
 from syndicate import metrics
-from syndicate.addresses import BadAddress, mask
+from syndicate.addresses import BadAddress, mask, smtp_form
 from syndicate.articles import Article
 from syndicate.clock import Clock
 from syndicate.config import Settings
+from syndicate.digest import mime
+from syndicate.digest.body import Body
 from syndicate.digest.dkim import load_signer
 from syndicate.digest.render import DigestRenderer
 from syndicate.digest.selection import (
@@ -42,7 +45,8 @@ from syndicate.store import subscribers as subscriber_store
 from syndicate.store.outbox import NewMessage, digest_key
 from syndicate.subscribers.records import Subscriber
 
-BATCH = 250
+# Subscribers per read and per insert transaction: rows are small, so large batches.
+BATCH = 2000
 log = logging.getLogger(__name__)
 
 
@@ -105,9 +109,45 @@ def _first_seen(article: Article) -> datetime:
     return article.first_seen_at
 
 
+class _Shared:
+    """What readers of the same sections, language, window and date share: their edition
+    and its body, chosen and rendered for the first of them (bounded)."""
+
+    LIMIT = 4096
+
+    def __init__(self, renderer: DigestRenderer) -> None:
+        self.renderer = renderer
+        self.found: dict[tuple[object, ...], tuple[Edition, Body | None]] = {}
+
+    def get(
+        self,
+        subscriber: Subscriber,
+        pool: _Candidates,
+        previous: datetime | None,
+        now: datetime,
+        day: date,
+    ) -> tuple[Edition, Body | None]:
+        key = (subscriber.sections, subscriber.language, previous, day)
+        found = self.found.get(key)
+        if found is None:
+            start = window_start(previous, now)
+            settings = self.renderer.settings
+            edition = select_edition(subscriber, pool.after(start), previous, now, settings, day)
+            body = None if edition.is_empty else self.renderer.body(edition, subscriber)
+            if len(self.found) >= self.LIMIT:
+                self.found.clear()
+            found = self.found[key] = (edition, body)
+        return found
+
+
 def outbox_row(
-    edition: Edition, subscriber: Subscriber, renderer: DigestRenderer, now: datetime
+    edition: Edition,
+    subscriber: Subscriber,
+    renderer: DigestRenderer,
+    now: datetime,
+    body: Body | None = None,
 ) -> NewMessage:
+    """The row of ``subscriber``'s edition; ``body`` when already rendered for another reader."""
     row = NewMessage(
         kind="digest",
         key=digest_key(subscriber.id, edition.edition_date),
@@ -121,13 +161,18 @@ def outbox_row(
     )
     if edition.is_empty:
         return row
-    rendered = renderer.message(edition, subscriber)
+    body = body or renderer.body(edition, subscriber)
+    # The address goes into the message when it is sent: refused here, it is this
+    # row that fails now, with the reason, not a delivery later.
+    mime.recipient(smtp_form(subscriber.email))
     return replace(
         row,
         state="queued",
         article_count=len(edition.articles),
-        message_id=rendered.message_id,
-        message=rendered.message,
+        message_id=renderer.message_id(edition, subscriber),
+        body_digest=body.digest,
+        body=body.content,
+        link_key=subscriber.link_key,
         next_attempt_at=now,
     )
 
@@ -156,15 +201,13 @@ def _row(
     day: date,
     previous: datetime | None,
     pool: _Candidates,
-    renderer: DigestRenderer,
+    shared: _Shared,
     now: datetime,
 ) -> NewMessage:
     start = window_start(previous, now)
     try:
-        edition = select_edition(
-            subscriber, pool.after(start), previous, now, renderer.settings, day
-        )
-        return outbox_row(edition, subscriber, renderer, now)
+        edition, body = shared.get(subscriber, pool, previous, now, day)
+        return outbox_row(edition, subscriber, shared.renderer, now, body)
     except TemplateFailed:
         # Not this reader's problem but the edition's: the tick fails and says so, the
         # slot shows as overdue, and the fixed template sends every reader's edition.
@@ -202,13 +245,16 @@ def enqueue_editions(
     """
     now = clock.now()
     report = EnqueueReport()
-    renderer = DigestRenderer(settings, load_signer(settings))
+    # DKIM signs when a message is sent, not here (rows keep no finished bytes); a bad
+    # key still stops the enqueue, before any reader has a row that cannot go out.
+    load_signer(settings)
+    shared = _Shared(DigestRenderer(settings))
     pool = _Candidates(now)
     for batch in _batches(engine, subscriber_ids):
         ids = [s.id for s in batch]
         days = {s.id: edition_date or _edition_day(s, settings, now) for s in batch}
         with engine.connect() as conn:
-            done = outbox_store.editions_of(conn, ids)
+            done = outbox_store.editions_of(conn, ids, set(days.values()))
             previous = outbox_store.previous_cutoffs(conn, ids)
             todo = [s for s in batch if (s.id, days[s.id]) not in done]
             report.existing += len(batch) - len(todo)
@@ -216,7 +262,7 @@ def enqueue_editions(
                 continue
             earliest = min(window_start(previous.get(s.id), now) for s in todo)
             pool.load(conn, earliest)
-        rows = [_row(s, days[s.id], previous.get(s.id), pool, renderer, now) for s in todo]
+        rows = [_row(s, days[s.id], previous.get(s.id), pool, shared, now) for s in todo]
         with engine.begin() as conn:
             inserted = outbox_store.enqueue(conn, rows)
         report.existing += len(rows) - len(inserted)

@@ -145,6 +145,21 @@ subscriber_sections = Table(
     Column("section", String(64), primary_key=True),
 )
 
+# Each distinct digest body once: the rendered, CSS-inlined, pre-encoded parts with the
+# personal slots left open (see digest.body). ``digest`` is a hash of ``content`` itself,
+# so two rows share a body whenever their content is equal, whatever made them.
+edition_bodies = Table(
+    "edition_bodies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("content", LargeBinary, nullable=False),
+    # Moved by every enqueue that uses it: a body just written is never pruned
+    # before the rows that reference it are committed.
+    Column("used_at", UTCDateTime(), nullable=False),
+    sqlite_autoincrement=True,
+)
+
 # Every message the service sends, one row each: a digest per (subscriber, edition), which is
 # also the record of the window of articles that edition covered; a confirmation email per
 # request. ``key`` is unique within a kind: "subscriber/edition date", "subscriber/request".
@@ -166,7 +181,11 @@ outbox = Table(
     Column("article_count", Integer, nullable=False, default=0),
     Column("recipient", String(320), nullable=False, default=""),
     Column("message_id", String(255), nullable=False, default=""),
+    # Rows from before edition bodies (and confirmations) hold their finished bytes here;
+    # a digest holds ``body_id`` and what makes it personal, and is assembled when sent.
     Column("message", LargeBinary),
+    Column("body_id", Integer, ForeignKey("edition_bodies.id")),
+    Column("link_key", String(32)),  # the subscriber's, as signed into this row's links
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime()),
     Column("lease_until", UTCDateTime()),
@@ -180,6 +199,7 @@ outbox = Table(
     Index("ix_outbox_subscriber_edition", "subscriber_id", "edition_date"),
     Index("ix_outbox_due", "state", "next_attempt_at"),
     Index("ix_outbox_subscriber_window", "subscriber_id", "window_end"),
+    Index("ix_outbox_body_id", "body_id"),
     sqlite_autoincrement=True,
 )
 

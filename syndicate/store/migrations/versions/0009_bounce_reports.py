@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_bounce_reports"
-down_revision = "0007ids"
+down_revision = "0008_edition_bodies"
 branch_labels = None
 depends_on = None
 
