@@ -31,6 +31,7 @@ from syndicate.web.clients import Clients
 from syndicate.web.context import Publisher, Service
 from syndicate.web.edition import web_edition_page
 from syndicate.web.feedcache import FeedCache
+from syndicate.web.feedpage import FeedPages, feed_link_headers, page_headers
 from syndicate.web.feedserve import FeedFiles
 from syndicate.web.i18n import pick_language
 from syndicate.web.limits import bounded_body
@@ -184,6 +185,9 @@ def create_app(
         [*settings.section_slugs, ALL_SLUG],
         cache_control=f"public, max-age={settings.schedule.poll_seconds}",
         check_seconds=feed_check_seconds,
+        feed_headers=feed_link_headers(settings),
+        page=FeedPages(settings),
+        page_headers=page_headers(settings),
     )
     svc = Service(
         settings=settings,

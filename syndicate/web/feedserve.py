@@ -42,6 +42,53 @@ def _gzip_ok(header: bytes) -> bool:
     return known
 
 
+_PAGE_ANSWERS: dict[bytes, bool] = {}
+
+
+def _page_ok(header: bytes) -> bool:
+    """wants_page, remembered like _gzip_ok."""
+    known = _PAGE_ANSWERS.get(header)
+    if known is None:
+        known = wants_page(header.decode("latin-1"))
+        if len(_PAGE_ANSWERS) < 256:
+            _PAGE_ANSWERS[header] = known
+    return known
+
+
+def _quality(params: str) -> float:
+    """The q= of one Accept-style entry's parameters (1 when absent, 0 when unreadable)."""
+    for param in params.split(";"):
+        key, _, number = param.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                return float(number)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+
+
+def wants_page(accept: str) -> bool:
+    """True for a browser: Accept names no feed type and ranks text/html above the rest.
+
+    Feed readers that also take HTML name their feed types, so they keep the feed.
+    """
+    html_q, best_other = 0.0, 0.0
+    for part in accept.split(","):
+        name, _, params = part.partition(";")
+        name = name.strip().lower()
+        if name in FEED_TYPES:
+            return False
+        quality = _quality(params)
+        if name == "text/html":
+            html_q = max(html_q, quality)
+        elif name != "application/xhtml+xml":
+            best_other = max(best_other, quality)
+    return html_q > 0 and html_q >= best_other
+
+
 def accepts_gzip(value: str) -> bool:
     """True when Accept-Encoding allows gzip (``gzip``, ``x-gzip`` or ``*`` with q > 0)."""
     for part in value.split(","):
@@ -49,14 +96,7 @@ def accepts_gzip(value: str) -> bool:
         name = name.strip().lower()
         if name not in ("gzip", "x-gzip", "*"):
             continue
-        quality = 1.0
-        for param in params.split(";"):
-            key, _, number = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(number)
-                except ValueError:
-                    quality = 0.0
+        quality = _quality(params)
         return quality > 0
     return False
 
@@ -101,8 +141,12 @@ def answer(cache: FeedCache, path: str, headers: Iterable[tuple[bytes, bytes]]) 
             modified_since = value
         elif key == b"accept-encoding":
             encoding = value
-        elif key == b"accept" and b"text/html" in value:
-            replies = file.browser_replies
+        elif key == b"accept" and b"text/html" in value and _page_ok(value):
+            page = cache.page(path)
+            if page is None:  # no page to show: the feed, as XML the stylesheet can style
+                replies = file.browser_replies
+            else:
+                file, replies = page, page.replies
     zipped = encoding is not None and _gzip_ok(encoding)
     # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
     if none_match is not None:
