@@ -7,7 +7,7 @@ hottest path of the service, and everything it needs was computed at load time.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -29,30 +29,20 @@ _NOT_ALLOWED_HEADERS = [
 ]
 
 
-_GZIP_ANSWERS: dict[bytes, bool] = {}
+class _Remembered:
+    """A header test, remembered: clients send a handful of distinct header values."""
 
+    def __init__(self, test: Callable[[str], bool]) -> None:
+        self.test = test
+        self.answers: dict[bytes, bool] = {}
 
-def _gzip_ok(header: bytes) -> bool:
-    """accepts_gzip, remembered: clients send a handful of distinct Accept-Encoding values."""
-    known = _GZIP_ANSWERS.get(header)
-    if known is None:
-        known = accepts_gzip(header.decode("latin-1"))
-        if len(_GZIP_ANSWERS) < 256:
-            _GZIP_ANSWERS[header] = known
-    return known
-
-
-_PAGE_ANSWERS: dict[bytes, bool] = {}
-
-
-def _page_ok(header: bytes) -> bool:
-    """wants_page, remembered like _gzip_ok."""
-    known = _PAGE_ANSWERS.get(header)
-    if known is None:
-        known = wants_page(header.decode("latin-1"))
-        if len(_PAGE_ANSWERS) < 256:
-            _PAGE_ANSWERS[header] = known
-    return known
+    def __call__(self, header: bytes) -> bool:
+        known = self.answers.get(header)
+        if known is None:
+            known = self.test(header.decode("latin-1"))
+            if len(self.answers) < 256:
+                self.answers[header] = known
+        return known
 
 
 def _quality(params: str) -> float:
@@ -99,6 +89,10 @@ def accepts_gzip(value: str) -> bool:
         quality = _quality(params)
         return quality > 0
     return False
+
+
+_gzip_ok = _Remembered(accepts_gzip)
+_page_ok = _Remembered(wants_page)
 
 
 def etag_matches(header: str, file: FeedFile) -> bool:
