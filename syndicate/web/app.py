@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -31,6 +32,7 @@ from syndicate.web.clients import Clients
 from syndicate.web.context import Publisher, Service
 from syndicate.web.edition import web_edition_page
 from syndicate.web.feedcache import FeedCache
+from syndicate.web.feedindex import feeds_index
 from syndicate.web.feedpage import FeedPages, feed_link_headers, page_headers
 from syndicate.web.feedserve import FeedFiles
 from syndicate.web.i18n import pick_language
@@ -213,6 +215,7 @@ def create_app(
         Route("/", site.home, methods=["GET"]),
         Route("/healthz", site.healthz, methods=["GET"]),
         Route("/metrics", site.metrics, methods=["GET"]),
+        Route("/feeds/", partial(feeds_index, svc), methods=["GET"]),
         Route("/feeds/{section}/", site.feed_links, methods=["GET"]),
         Route("/feeds/{path:path}", feed_files),
         Route("/subscribe", forms.subscribe, methods=["GET", "POST"]),

@@ -33,7 +33,11 @@ class SubscriptionPages(SubscriberPages):
     async def subscribe(self, request: Request) -> Response:
         lang = self._lang(request)
         if request.method == "GET":
-            return self._form(request, lang)
+            # A feed page's form asks for this page with the address and section filled in.
+            query = request.query_params
+            known = set(self.settings.section_slugs)
+            chosen = [s for s in query.getlist("sections") if s in known]
+            return self._form(request, lang, email=query.get("email", "")[:254], chosen=chosen)
         form = await self._read_form(request)
         if not self._csrf_ok(request, form):
             return self._csrf_failed(request)

@@ -181,3 +181,56 @@ def test_without_a_feed_json_a_browser_gets_xml_to_style(start_web) -> None:
     assert response.headers["content-type"] == "application/xml; charset=utf-8"
     assert response.content == RSS
     assert 'rel="self"' in response.headers["link"] and 'rel="hub"' not in response.headers["link"]
+
+
+@pytest.mark.parametrize(("section", "words"), [("world", "Copy this address"), ("mundo", "Copia")])
+def test_the_stylesheet_speaks_the_sections_language_and_offers_the_form(
+    web: Web, section: str, words: str
+) -> None:
+    """For hosts that serve the files statically, feed.xsl still makes a readable page."""
+    from lxml import etree
+
+    transform = etree.XSLT(etree.parse(str(web.feeds / "feed.xsl")))
+    for name in ("rss.xml", "atom.xml"):
+        page = transform(etree.parse(str(web.feeds / section / name)))
+        root = page.getroot()
+        text = etree.tostring(root, method="text", encoding="unicode")
+        assert words in text, name
+        assert root.get("lang") == ("es" if section == "mundo" else "en")
+        form = root.find(".//form")
+        assert form.get("action") == f"{web.settings.public_url}/subscribe"
+        assert form.xpath(".//input[@name='sections']/@value") == [section]
+
+
+def test_the_feeds_index_lists_every_section(web: Web) -> None:
+    page = web.http.get("/feeds/")
+    assert page.status_code == 200
+    doc = html.fromstring(page.content)
+    assert [h.text_content() for h in doc.xpath("//main//h2")] == [
+        "World",
+        "Politics",
+        "Mundo",
+        "Test News",
+    ]
+    assert "International news" in page.text and "Noticias internacionales" in page.text
+    world = doc.xpath("//section[@aria-labelledby='feeds-world']")[0]
+    assert world.xpath(".//ul/li/a/text()") == ["Quake shakes the coast"]
+    assert [a.text for a in world.xpath(".//a[@type]")] == ["RSS", "Atom", "JSON Feed"]
+    alternates = doc.xpath("//head/link[@rel='alternate']/@href")
+    assert f"{web.settings.public_url}/feeds/mundo/feed.json" in alternates
+    assert len(alternates) == 3 * 4
+    assert doc.xpath("//main//a[starts-with(@href, '/subscribe')]")
+    assert web.http.get("/feeds").status_code in (200, 301, 307, 308)
+
+
+def test_the_subscribe_page_lists_the_feeds_and_takes_the_feed_pages_form(web: Web) -> None:
+    page = web.http.get(
+        "/subscribe", params={"email": "ana@example.org", "sections": "mundo", "lang": "es"}
+    )
+    doc = html.fromstring(page.content)
+    assert doc.xpath("//input[@id='email']/@value") == ["ana@example.org"]
+    assert doc.xpath("//input[@name='sections'][@checked]/@value") == ["mundo"]
+    assert "/feeds/" in doc.xpath("//main//a/@href")
+    assert "/feeds/world/rss.xml" in doc.xpath("//main//a/@href")
+    stray = web.http.get("/subscribe", params={"sections": "nowhere"})
+    assert html.fromstring(stray.content).xpath("//input[@name='sections'][@checked]") == []
