@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 LEDE_LIMIT = 600
 PREHEADER_LIMIT = 140
 SLOTS = ("email", "unsubscribe_url", "preferences_url")
+# Filled per reader in an email only; a web page keeps the public edition's address.
+EMAIL_SLOTS = (*SLOTS, "web_url")
 _CACHE_LIMIT = 512
 
 
@@ -210,7 +212,7 @@ class DigestRenderer:
             sections=self._followed(subscriber, t),
             site=site,
         )
-        for slot in SLOTS:
+        for slot in EMAIL_SLOTS:
             context[slot] = mime.slot_marker(slot)
         html_page = inline_css(self.env.get_template("digest.html.j2").render(context))
         text_page = self.env.get_template("digest.txt.j2").render(context)
@@ -261,6 +263,9 @@ class DigestRenderer:
             "unsubscribe_url": f"{self.public_url}/unsubscribe?token={unsubscribe}",
             "preferences_url": f"{self.public_url}/preferences?token="
             + tokens.sign(self.secret, "preferences", subscriber.id, link_key=key),
+            # "View in browser": this reader's own edition (their sections, their language).
+            "web_url": f"{self.public_url}/digests/{edition.edition_date.isoformat()}?token="
+            + tokens.sign(self.secret, "digest", subscriber.id, link_key=key),
         }
         escaped = {k: html.escape(v) for k, v in values.items()}
         # The row's key makes it unique to this subscriber, not just to this id.
