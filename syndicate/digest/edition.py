@@ -32,6 +32,7 @@ from syndicate.digest.render import DigestRenderer
 from syndicate.digest.selection import (
     Edition,
     local_date,
+    resume_from_pause,
     select_edition,
     window_start,
 )
@@ -137,14 +138,27 @@ def failed_row(
 ) -> NewMessage:
     """The record of an edition whose message could not be built: covering nothing,
     so the subscriber's next edition still brings those articles."""
+    return _empty_row(subscriber, day, start, now, "failed", reason[:1000])
+
+
+def paused_row(subscriber: Subscriber, day: date, start: datetime, now: datetime) -> NewMessage:
+    """The record of a day the reader paused: nothing sent, nothing covered, so the
+    schedule does not count it as owed."""
+    until = subscriber.paused_until.isoformat() if subscriber.paused_until else ""
+    return _empty_row(subscriber, day, start, now, "skipped", f"skipped: paused until {until}")
+
+
+def _empty_row(
+    subscriber: Subscriber, day: date, start: datetime, now: datetime, state: str, reply: str
+) -> NewMessage:
     return NewMessage(
         kind="digest",
         key=digest_key(subscriber.id, day),
         subscriber_id=subscriber.id,
         recipient=subscriber.email,
         created_at=now,
-        state="failed",
-        last_reply=reason[:1000],
+        state=state,
+        last_reply=reply,
         edition_date=day,
         window_start=start,
         window_end=start,
@@ -160,10 +174,14 @@ def _row(
     now: datetime,
 ) -> NewMessage:
     start = window_start(previous, now)
+    if subscriber.paused_on(day):
+        return paused_row(subscriber, day, start, now)
+    resumed = resume_from_pause(subscriber, start)
+    start = resumed or start
     try:
-        edition = select_edition(
-            subscriber, pool.after(start), previous, now, renderer.settings, day
-        )
+        edition = select_edition(subscriber, pool.after(start), start, now, renderer.settings, day)
+        if resumed is not None:
+            edition = replace(edition, resumed_from=resumed)
         return outbox_row(edition, subscriber, renderer, now)
     except TemplateFailed:
         # Not this reader's problem but the edition's: the tick fails and says so, the

@@ -24,7 +24,7 @@ from syndicate.addresses import smtp_form
 from syndicate.articles import Article
 from syndicate.config import Settings
 from syndicate.digest import mime
-from syndicate.digest.selection import Edition
+from syndicate.digest.selection import Edition, local_date
 from syndicate.digest.template_errors import template_errors
 from syndicate.digest.templates import (
     environment,
@@ -183,6 +183,7 @@ class DigestRenderer:
             "overflow": 0,
             "overflow_text": "",
             "intro": "",
+            "resumed_text": "",
         }
 
     def _prepare(self, edition: Edition, subscriber: Subscriber, language: str) -> _Prepared:
@@ -193,6 +194,7 @@ class DigestRenderer:
             edition.placed,
             edition.overflow,
             subscriber.sections,
+            edition.resumed_from,
         )
         found = self._prepared.get(key)
         if found is not None:
@@ -207,6 +209,9 @@ class DigestRenderer:
             template = t["overflow_one"] if edition.overflow == 1 else t["overflow"]
             context["overflow"] = edition.overflow
             context["overflow_text"] = template.format(count=edition.overflow, site=site)
+        if edition.resumed_from is not None:
+            since = long_date(local_date(edition.resumed_from, subscriber.timezone), language)
+            context["resumed_text"] = t["resumed"].format(date=since)
         context["why_text"] = t["why"].format(
             email=mime.slot_marker("email"),
             sections=self._followed(subscriber, t),

@@ -56,6 +56,8 @@ def _load(conn: Connection, where: Any = None, lock: bool = False) -> list[Subsc
             created_at=r.created_at,
             link_key=r.link_key,
             unkeyed_links=r.unkeyed_links,
+            paused_until=r.paused_until,
+            paused_at=r.paused_at,
         )
         for r in rows
     ]

@@ -127,6 +127,12 @@ subscribers = Table(
     # Rows from before links carried a key: their keyless links (in digests already
     # delivered) still work. Rows added since accept keyed links only.
     Column("unkeyed_links", Boolean, nullable=False, default=False, server_default=false()),
+    # Self-service: no digest before paused_until; paused_at is when the reader asked.
+    Column("paused_until", Date),
+    Column("paused_at", UTCDateTime()),
+    # Why the reader left, when they said: one of subscribers.REASONS, and their words.
+    Column("unsubscribe_reason", String(32)),
+    Column("unsubscribe_note", Text),
     Index("ix_subscribers_due", "status", "timezone", "digest_time"),
     sqlite_autoincrement=True,
 )
