@@ -38,6 +38,7 @@ REQUIRED = {
         "feed_page.html",
         "feeds.html",
         "digests.html",
+        "link.html",
     ),
 }
 

@@ -145,6 +145,10 @@ def paused_row(subscriber: Subscriber, day: date, start: datetime, now: datetime
     """The record of a day the reader paused: nothing sent, nothing covered, so the
     schedule does not count it as owed."""
     until = subscriber.paused_until.isoformat() if subscriber.paused_until else ""
+    # Covering nothing from no later than the pause's start, so the edition after the
+    # pause starts there (a first edition's 24 hours back would creep past it).
+    if subscriber.paused_at is not None:
+        start = min(start, subscriber.paused_at)
     return _empty_row(subscriber, day, start, now, "skipped", f"skipped: paused until {until}")
 
 

@@ -69,7 +69,7 @@ def resume_from_pause(subscriber: Subscriber, start: datetime) -> datetime | Non
     """Where the first edition after a pause starts (when the pause began), or None when
     this edition is not the first after one: what came before the pause is not sent."""
     paused_at = subscriber.paused_at
-    return paused_at if paused_at is not None and start < paused_at else None
+    return paused_at if paused_at is not None and start <= paused_at else None
 
 
 def web_window(settings: Settings, day: date, now: datetime) -> tuple[datetime, datetime]:

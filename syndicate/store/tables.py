@@ -130,7 +130,7 @@ subscribers = Table(
     # Self-service: no digest before paused_until; paused_at is when the reader asked.
     Column("paused_until", Date),
     Column("paused_at", UTCDateTime()),
-    # Why the reader left, when they said: one of subscribers.REASONS, and their words.
+    # Why the reader left, when they said: one of the unsubscribe page's reasons, their words.
     Column("unsubscribe_reason", String(32)),
     Column("unsubscribe_note", Text),
     Index("ix_subscribers_due", "status", "timezone", "digest_time"),

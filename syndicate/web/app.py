@@ -36,8 +36,8 @@ from syndicate.web.i18n import pick_language
 from syndicate.web.limits import bounded_body
 from syndicate.web.links import feed_links, feed_name, snippet
 from syndicate.web.pages import Pages
-from syndicate.web.preferences import PreferencesPage
 from syndicate.web.ratelimit import RateLimit
+from syndicate.web.selfservice import SelfService
 from syndicate.web.slashes import redirect_slashes
 from syndicate.web.subscription import SubscriptionPages
 
@@ -181,7 +181,7 @@ def create_app(
         svc, metrics.registry_for(engine, lambda: alarms.read(engine, settings, clock.now()))
     )
     forms = SubscriptionPages(svc)
-    preferences = PreferencesPage(svc)
+    preferences = SelfService(svc)
     editions = ArchivePages(svc)
     api = ArticlesApi(svc)
     feed_files = FeedFiles(cache)
@@ -196,6 +196,8 @@ def create_app(
         Route("/confirm", forms.confirm, methods=["GET", "POST"]),
         Route("/unsubscribe", forms.unsubscribe, methods=["GET", "POST"]),
         Route("/preferences", preferences.preferences, methods=["GET", "POST"]),
+        Route("/preferences/link", preferences.send_link, methods=["GET", "POST"]),
+        Route("/preferences/pause", preferences.pause, methods=["POST"]),
         Route("/digests/", editions.index, methods=["GET"]),
         Route("/digests/feed.xml", editions.feed, methods=["GET"]),
         Route("/digests/{date}", editions.edition, methods=["GET"]),
