@@ -187,15 +187,16 @@ class DigestRenderer:
         }
 
     def _prepare(self, edition: Edition, subscriber: Subscriber, language: str) -> _Prepared:
-        key = (
+        key: tuple[Any, ...] = (
             edition.edition_date,
             language,
             tuple((a.id, a.updated_at) for a in edition.articles),
             edition.placed,
             edition.overflow,
             subscriber.sections,
-            edition.resumed_from,
         )
+        if edition.resumed_from is not None:  # only then: other editions keep their boundary
+            key += (edition.resumed_from,)
         found = self._prepared.get(key)
         if found is not None:
             return found
