@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 
 from syndicate import metrics
 from syndicate.addresses import BadAddress, mask, split_mailbox
+from syndicate.bounces.verp import envelope_sender
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.confirmations import Assembler
@@ -378,7 +379,13 @@ class _Run:
                 return Outcome(row, "failed", f"cannot build the message: {why}")
         if not row.message:
             return Outcome(row, "failed", "no message stored for this row")
-        envelope = Envelope(self.from_address, row.recipient, row.message, row.message_id)
+        sender = envelope_sender(
+            row.id,
+            self.from_address,
+            self.settings.bounces.return_path,
+            self.settings.secret.get_secret_value(),
+        )
+        envelope = Envelope(sender, row.recipient, row.message, row.message_id)
 
         async def previous_on_record() -> None:
             if previous is not None:

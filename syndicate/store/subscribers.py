@@ -183,6 +183,8 @@ def _set_status(
     if not allowed_from:
         return False
     values: dict[str, Any] = {"status": status}
+    if status in ("pending", "active"):  # asked again: the old report no longer applies
+        values.update(suppressed_reason=None, suppressed_at=None)
     if status == "active":
         values["confirmed_at"] = now
     elif status == "unsubscribed":

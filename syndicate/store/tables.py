@@ -127,6 +127,11 @@ subscribers = Table(
     # Rows from before links carried a key: their keyless links (in digests already
     # delivered) still work. Rows added since accept keyed links only.
     Column("unkeyed_links", Boolean, nullable=False, default=False, server_default=false()),
+    # Why the address gets no mail (bounced, complained) and the date of the report that said so.
+    Column("suppressed_reason", Text),
+    Column("suppressed_at", UTCDateTime()),
+    # Soft bounces reported before this moment no longer count (a delivery since reset them).
+    Column("soft_reset_at", UTCDateTime()),
     # Self-service: no digest before paused_until; paused_at is when the reader asked.
     Column("paused_until", Date),
     Column("paused_at", UTCDateTime()),
@@ -181,6 +186,33 @@ outbox = Table(
     Index("ix_outbox_subscriber_edition", "subscriber_id", "edition_date"),
     Index("ix_outbox_due", "state", "next_attempt_at"),
     Index("ix_outbox_subscriber_window", "subscriber_id", "window_end"),
+    sqlite_autoincrement=True,
+)
+
+# Reports that came back after the SMTP session (DSN, ARF, provider webhooks): one row per
+# report, unique by ``key``, so the same report read twice changes nothing. ``kind`` is
+# hard | soft | complaint | delivered | auto_reply | ignored | unparsed; an unparsed
+# report keeps its bytes for the operator.
+bounce_reports = Table(
+    "bounce_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("source", String(32), nullable=False),  # mail | ses | mailgun | sendgrid | postmark
+    Column("kind", String(16), nullable=False),
+    Column(
+        "subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="SET NULL"), nullable=True
+    ),
+    Column("outbox_id", Integer, nullable=True),
+    Column("edition_date", Date),
+    Column("address", String(320), nullable=False, default=""),
+    Column("reason", Text, nullable=False, default=""),
+    Column("reported_at", UTCDateTime(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("raw", LargeBinary),
+    Index("ix_bounce_reports_subscriber_kind", "subscriber_id", "kind", "reported_at"),
+    Index("ix_bounce_reports_received_at", "received_at"),
+    Index("ix_bounce_reports_edition_date", "edition_date", "kind"),
     sqlite_autoincrement=True,
 )
 

@@ -1,7 +1,7 @@
 """subscribers.paused_until / paused_at, unsubscribe_reason / unsubscribe_note: self-service
 
 Revision ID: 0010_reader_self_service
-Revises: 0007ids
+Revises: 0009_bounce_reports
 Create Date: 2026-12-01 13:00:00
 
 A reader may pause their digest until a date (``paused_until``; ``paused_at`` is
@@ -18,7 +18,7 @@ from alembic import op
 import syndicate.store.tables
 
 revision = "0010_reader_self_service"
-down_revision = "0007ids"
+down_revision = "0009_bounce_reports"
 branch_labels = None
 depends_on = None
 
