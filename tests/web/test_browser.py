@@ -265,3 +265,9 @@ def test_feed_page_to_unsubscribe_with_axe(start_web, browser) -> None:
         assert subscriber_store.find(conn, "reader@example.com").status == "unsubscribed"  # type: ignore[union-attr]
         reasons = selfservice.unsubscribe_reasons(conn)
     assert reasons == [("too_many", 1)]
+    # The pages a reader reaches from there: the feeds index and the archive.
+    driver.get(f"{web.url}/feeds/")
+    check_page(driver, "Feeds")
+    driver.find_element(By.LINK_TEXT, "Past editions").click()
+    check_page(driver, "Past editions")
+    assert driver.find_elements(By.CSS_SELECTOR, "ul.editions a")
