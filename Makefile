@@ -55,7 +55,8 @@ bench: $(DEV)
 	$(PY) -m benchmarks $(BENCH_ARGS)
 
 # docs/digest-*.png: the English sample digest at desktop and phone width;
-# docs/feed-world.png: the World feed in a browser through feed.xsl (needs chromium).
+# docs/feed-world.png: the World feed through feed.xsl; docs/web-*.png, docs/feed-page.png,
+# docs/digests.png: the subscribe, preferences, feed and archive pages (needs chromium).
 screenshots: $(DEV)
 	sh scripts/screenshots.sh
 	sh scripts/feed-screenshot.sh

@@ -1,4 +1,5 @@
-"""`make screenshots` (web part): the subscribe and preferences pages at a phone's width.
+"""`make screenshots` (web part): the subscribe and preferences pages, the World feed as a
+browser gets it (its HTML page) and the archive of editions, at a phone's width.
 
 Runs the real app on 127.0.0.1 (ephemeral port) with the example config and a
 throwaway database, and photographs it with headless Chromium. Nothing leaves
@@ -8,6 +9,7 @@ the machine: every other host name resolves to nothing.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import subprocess
@@ -26,7 +28,13 @@ from syndicate.store import subscribers as subscriber_store
 from syndicate.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = {"web-subscribe.png": "/subscribe", "web-preferences.png": "/preferences?token={token}"}
+# File name -> (path, window height).
+PAGES = {
+    "web-subscribe.png": ("/subscribe", 1000),
+    "web-preferences.png": ("/preferences?token={token}", 1000),
+    "feed-page.png": ("/feeds/world/rss.xml", 1500),
+    "digests.png": ("/digests/?lang=en", 800),
+}
 
 
 def main() -> int:
@@ -47,6 +55,12 @@ def main() -> int:
         )
         engine = store.open_engine(settings.database.url)
         store.migrate(engine)
+        # The sample articles and their feeds, through the commands an operator runs.
+        command = [sys.executable, "-m", "syndicate", "--config", str(work / "config.toml")]
+        for step in (["import", str(ROOT / "examples" / "articles")], ["feeds", "build"]):
+            subprocess.run(
+                [*command, *step], check=True, capture_output=True, env={**os.environ, **env}
+            )
         clock = SystemClock()
         with engine.begin() as conn:
             reader = subscribers.validate(settings, "lectora@example.com", ["world", "mundo"])
@@ -67,7 +81,7 @@ def main() -> int:
         while not server.started:
             time.sleep(0.05)
         try:
-            for name, path in PAGES.items():
+            for name, (path, height) in PAGES.items():
                 subprocess.run(
                     [
                         chromium,
@@ -80,7 +94,7 @@ def main() -> int:
                         "--hide-scrollbars",
                         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                         f"--user-data-dir={work / 'profile'}",
-                        "--window-size=390,1000",
+                        f"--window-size=390,{height}",
                         f"--screenshot={ROOT / 'docs' / name}",
                         url + path.format(token=token),
                     ],

@@ -23,6 +23,8 @@ REQUIRED = {
         "digest.txt.j2",
         "confirm.html.j2",
         "confirm.txt.j2",
+        "preferences_link.html.j2",
+        "preferences_link.txt.j2",
         "_article.html.j2",
         "_article.txt.j2",
     ),
@@ -33,6 +35,10 @@ REQUIRED = {
         "preferences.html",
         "notice.html",
         "feed_links.html",
+        "feed_page.html",
+        "feeds.html",
+        "digests.html",
+        "link.html",
     ),
 }
 

@@ -214,6 +214,28 @@ def test_feed_from_disk_with_gzip_and_304(proxied: Proxied) -> None:
             assert answer.content == (proxied.feeds / name).read_bytes()
 
 
+def test_feeds_name_themselves_and_browsers_get_the_page(proxied: Proxied) -> None:
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    with httpx.Client(timeout=10) as http:
+        for name in ("rss.xml", "atom.xml", "feed.json"):
+            url = f"{proxied.url}/feeds/world/{name}"
+            feed = http.get(url)
+            assert feed.headers["content-type"].startswith("application/"), name
+            assert feed.headers["link"] == f'<{url}>; rel="self"'
+            assert "Accept" in feed.headers.get_list("vary")
+            page = http.get(url, headers={"Accept": browser})
+            assert page.status_code == 200
+            assert page.headers["content-type"] == "text/html; charset=utf-8", name
+            assert "Accept" in page.headers["vary"] and 'rel="self"' in page.headers["link"]
+            tag = page.headers["etag"]
+            assert (
+                http.get(url, headers={"Accept": browser, "If-None-Match": tag}).status_code == 304
+            )
+            reader = http.get(url, headers={"Accept": f"application/rss+xml, {browser}"})
+            assert reader.headers["content-type"].startswith("application/")
+        assert "link" not in http.get(f"{proxied.url}/feeds/feed.xsl").headers
+
+
 def test_precompressed_feed_is_sent_as_it_is(proxied: Proxied) -> None:
     folder = proxied.feeds / "politics"
     body = (folder / "rss.xml").read_bytes()

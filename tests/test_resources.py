@@ -59,7 +59,7 @@ def test_no_templates_anywhere_is_one_line(tmp_path: Path, command: list[str]) -
     first, *rest = result.stderr.splitlines()
     assert first.startswith(
         "error: built-in templates not found: email/digest.html.j2, email/digest.txt.j2, "
-        "email/confirm.html.j2 and 9 more missing under "
+        "email/confirm.html.j2 and 15 more missing under "
         f"{site / 'syndicate' / 'templates'}; reinstall syndicate"
     ), result.stderr
     assert all(line.startswith("hint:") for line in rest) and "Traceback" not in result.stderr

@@ -129,7 +129,7 @@ def status(rt: Runtime) -> None:
     """Alarms first (then exit 1), last feed build, confirmation emails owed, outbox counts
     by state, recent failures."""
     from syndicate import alarms as alarm_facts
-    from syndicate.store import articles, outbox, queue, state
+    from syndicate.store import articles, outbox, queue, selfservice, state
     from syndicate.store import subscribers as subscriber_store
     from syndicate.subscribers.lifecycle import RECEIVES
 
@@ -144,6 +144,7 @@ def status(rt: Runtime) -> None:
     with engine.connect() as conn:
         article_count = articles.count(conn)
         subscriber_rows = subscriber_store.counts_by_status(conn)
+        reasons = selfservice.unsubscribe_reasons(conn)
         last_build = state.last_feed_build(conn)
         by_kind = outbox.counts(conn)
         states = outbox.digest_counts_by_edition(conn)
@@ -151,6 +152,8 @@ def status(rt: Runtime) -> None:
         failures = outbox.recent_failures(conn, 5)
     console.line(f"articles: {article_count}")
     console.line("subscribers: " + (", ".join(f"{n} {s}" for s, n in subscriber_rows) or "none"))
+    if reasons:
+        console.line("unsubscribe reasons: " + ", ".join(f"{n} {r}" for r, n in reasons))
     console.line(f"last feed build: {last_build.isoformat() if last_build else 'never'}")
     if owed.due or owed.waiting:
         when = f" (next at {owed.next_at:%Y-%m-%d %H:%M:%S} UTC)" if owed.next_at else ""

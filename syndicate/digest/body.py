@@ -44,6 +44,8 @@ class Body:
     html: mime.Part
     public_url: str
     mailto: str  # "mailto:..." or ""
+    # The edition's page: "view in browser" opens it with this reader's signed link.
+    web_path: str = ""
     content: bytes = field(default=b"", compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -82,6 +84,7 @@ def _serialise(body: Body) -> bytes:
         "html": _chunks(body.html),
         "public_url": body.public_url,
         "mailto": body.mailto,
+        "web_path": body.web_path,
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
@@ -102,6 +105,7 @@ def load(content: bytes) -> Body:
         html=_part("text/html", data["html"]),
         public_url=data["public_url"],
         mailto=data["mailto"],
+        web_path=data.get("web_path", ""),
         content=content,
     )
 
@@ -132,6 +136,9 @@ def assemble(body: Body, person: Personal, secret: str, signer: DkimSigner | Non
         "unsubscribe_url": f"{body.public_url}/unsubscribe?token={unsubscribe}",
         "preferences_url": f"{body.public_url}/preferences?token={preferences}",
     }
+    if body.web_path:  # this reader's own edition: their sections, their language
+        view = tokens.sign(secret, "digest", person.subscriber_id, link_key=key)
+        values["web_url"] = f"{body.public_url}{body.web_path}?token={view}"
     escaped = {k: html.escape(v) for k, v in values.items()}
     unsubscribe_field = f"<{values['unsubscribe_url']}>"
     if body.mailto:

@@ -7,6 +7,7 @@ optional DKIM signer only adds a header).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
@@ -23,6 +24,16 @@ from syndicate.digest.templates import environment, inline_css, labels, language
 if TYPE_CHECKING:
     from syndicate.digest.dkim import DkimSigner
     from syndicate.subscribers import Subscriber
+
+
+@dataclass(frozen=True)
+class _LinkEmail:
+    template: str  # the pair's name, without .html.j2 / .txt.j2
+    labels: str  # the prefix of its labels (and its Message-ID's tag)
+
+
+_CONFIRM = _LinkEmail("confirm", "confirm")
+_PREFERENCES = _LinkEmail("preferences_link", "link")
 
 
 class ConfirmationRenderer:
@@ -46,31 +57,46 @@ class ConfirmationRenderer:
     ) -> bytes:
         """``serial`` (the outbox row's id, never reused) keeps two requests' emails apart
         in their Message-ID even when rendered in the same second."""
+        return self._message(subscriber, _CONFIRM, confirm_url, now, serial)
+
+    def preferences_message(self, subscriber: Subscriber, url: str, now: datetime) -> bytes:
+        """The email a reader asks for from "send me my preferences link"."""
+        return self._message(subscriber, _PREFERENCES, url, now, 0)
+
+    def _message(
+        self, subscriber: Subscriber, kind: _LinkEmail, url: str, now: datetime, serial: int
+    ) -> bytes:
         settings = self.settings
         language = language_of(subscriber.language, settings.site.language)
         t = labels(language)
         site = settings.site.title
+        subject = t[f"{kind.labels}_subject"].format(site=site)
         context = {
             "lang": language,
             "t": t,
-            "title": t["confirm_subject"].format(site=site),
+            "title": subject,
             "site_title": site,
             "site_url": settings.site.url,
-            "subtitle": t["confirm_title"],
-            "intro_text": t["confirm_intro"].format(site=site, email=subscriber.email),
-            "confirm_url": confirm_url,
+            "subtitle": t[f"{kind.labels}_title"],
+            "intro_text": t[f"{kind.labels}_intro"].format(site=site, email=subscriber.email),
+            "button_text": t[f"{kind.labels}_button"],
+            "ignore_text": t[f"{kind.labels}_ignore"],
+            "confirm_url": url,
+            "link_url": url,
         }
         with template_errors():
-            html_page = inline_css(self.env.get_template("confirm.html.j2").render(context))
-            text_page = self.env.get_template("confirm.txt.j2").render(context)
+            html_page = inline_css(
+                self.env.get_template(f"{kind.template}.html.j2").render(context)
+            )
+            text_page = self.env.get_template(f"{kind.template}.txt.j2").render(context)
         stamp = int(now.timestamp())
         headers = [
             self.from_header,
             mime.recipient(smtp_form(subscriber.email)),
-            mime.header("Subject", text.plain(t["confirm_subject"].format(site=site))),
+            mime.header("Subject", text.plain(subject)),
             f"Date: {format_datetime(now)}\r\n".encode("ascii"),
             f"Message-ID: <{stamp}.{serial}.{subscriber.id}.{subscriber.link_key}"
-            f".confirm@{self.domain}>\r\n".encode("ascii"),
+            f".{kind.labels}@{self.domain}>\r\n".encode("ascii"),
             b"Auto-Submitted: auto-generated\r\n",
         ]
         digest = hashlib.sha256(f"{subscriber.id}:{stamp}".encode()).hexdigest()[:24]
@@ -78,7 +104,7 @@ class ConfirmationRenderer:
             mime.part_bytes(mime.prepare_part("text/plain", text_page), {}),
             mime.part_bytes(mime.prepare_part("text/html", html_page), {}),
         ]
-        message = mime.multipart(headers, parts, f"=_confirm_{digest}")
+        message = mime.multipart(headers, parts, f"=_{kind.labels}_{digest}")
         return self.signer.sign(message) if self.signer is not None else message
 
 

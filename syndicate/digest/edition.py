@@ -35,6 +35,7 @@ from syndicate.digest.render import DigestRenderer
 from syndicate.digest.selection import (
     Edition,
     local_date,
+    resume_from_pause,
     select_edition,
     window_start,
 )
@@ -126,13 +127,17 @@ class _Shared:
         previous: datetime | None,
         now: datetime,
         day: date,
+        resumed: datetime | None = None,
     ) -> tuple[Edition, Body | None]:
-        key = (subscriber.sections, subscriber.language, previous, day)
+        """``resumed``: the first edition after a pause, which starts where it began."""
+        key = (subscriber.sections, subscriber.language, previous, day, resumed)
         found = self.found.get(key)
         if found is None:
             start = window_start(previous, now)
             settings = self.renderer.settings
             edition = select_edition(subscriber, pool.after(start), previous, now, settings, day)
+            if resumed is not None:
+                edition = replace(edition, resumed_from=resumed)
             body = None if edition.is_empty else self.renderer.body(edition, subscriber)
             if len(self.found) >= self.LIMIT:
                 self.found.clear()
@@ -182,14 +187,31 @@ def failed_row(
 ) -> NewMessage:
     """The record of an edition whose message could not be built: covering nothing,
     so the subscriber's next edition still brings those articles."""
+    return _empty_row(subscriber, day, start, now, "failed", reason[:1000])
+
+
+def paused_row(subscriber: Subscriber, day: date, start: datetime, now: datetime) -> NewMessage:
+    """The record of a day the reader paused: nothing sent, nothing covered, so the
+    schedule does not count it as owed."""
+    until = subscriber.paused_until.isoformat() if subscriber.paused_until else ""
+    # Covering nothing from no later than the pause's start, so the edition after the
+    # pause starts there (a first edition's 24 hours back would creep past it).
+    if subscriber.paused_at is not None:
+        start = min(start, subscriber.paused_at)
+    return _empty_row(subscriber, day, start, now, "skipped", f"skipped: paused until {until}")
+
+
+def _empty_row(
+    subscriber: Subscriber, day: date, start: datetime, now: datetime, state: str, reply: str
+) -> NewMessage:
     return NewMessage(
         kind="digest",
         key=digest_key(subscriber.id, day),
         subscriber_id=subscriber.id,
         recipient=subscriber.email,
         created_at=now,
-        state="failed",
-        last_reply=reason[:1000],
+        state=state,
+        last_reply=reply,
         edition_date=day,
         window_start=start,
         window_end=start,
@@ -205,8 +227,11 @@ def _row(
     now: datetime,
 ) -> NewMessage:
     start = window_start(previous, now)
+    if subscriber.paused_on(day):
+        return paused_row(subscriber, day, start, now)
+    resumed = resume_from_pause(subscriber, start)
     try:
-        edition, body = shared.get(subscriber, pool, previous, now, day)
+        edition, body = shared.get(subscriber, pool, resumed or previous, now, day, resumed)
         return outbox_row(edition, subscriber, shared.renderer, now, body)
     except TemplateFailed:
         # Not this reader's problem but the edition's: the tick fails and says so, the

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from syndicate.articles import Article
 from syndicate.config import Settings
-from syndicate.digest.confirmation import build_confirmation_message
+from syndicate.digest.confirmation import ConfirmationRenderer, build_confirmation_message
 from syndicate.digest.render import DigestRenderer
 from syndicate.digest.selection import Edition
 from syndicate.digest.template_errors import TemplateFailed
@@ -116,6 +116,12 @@ def render_problems(settings: Settings, env: jinja2.Environment) -> list[str]:
             SAMPLE_END,
             None,
             env,
+        )
+        attempt(
+            ConfirmationRenderer(settings, None, env).preferences_message,
+            reader,
+            f"{settings.public_url}/preferences?token=sample",
+            SAMPLE_END,
         )
     articles = list(sample_editions(settings)[-1].articles)
     attempt(render_web_edition, settings, articles, SAMPLE_DAY, SAMPLE_END, env)

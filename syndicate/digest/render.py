@@ -23,7 +23,7 @@ from syndicate.config import Settings
 from syndicate.digest import mime
 from syndicate.digest.body import Body, Personal, assemble
 from syndicate.digest.body import message_id as body_message_id
-from syndicate.digest.selection import Edition
+from syndicate.digest.selection import Edition, local_date
 from syndicate.digest.template_errors import template_errors
 from syndicate.digest.templates import (
     environment,
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 LEDE_LIMIT = 600
 PREHEADER_LIMIT = 140
 SLOTS = ("email", "unsubscribe_url", "preferences_url")
+# Filled per reader in an email only; a web page keeps the public edition's address.
+EMAIL_SLOTS = (*SLOTS, "web_url")
 _CACHE_LIMIT = 512
 
 
@@ -170,10 +172,11 @@ class DigestRenderer:
             "overflow": 0,
             "overflow_text": "",
             "intro": "",
+            "resumed_text": "",
         }
 
     def _prepare(self, edition: Edition, subscriber: Subscriber, language: str) -> Body:
-        key = (
+        key: tuple[Any, ...] = (
             edition.edition_date,
             language,
             tuple((a.id, a.updated_at) for a in edition.articles),
@@ -181,6 +184,8 @@ class DigestRenderer:
             edition.overflow,
             subscriber.sections,
         )
+        if edition.resumed_from is not None:  # only then: other editions keep their boundary
+            key += (edition.resumed_from,)
         found = self._prepared.get(key)
         if found is not None:
             return found
@@ -194,12 +199,15 @@ class DigestRenderer:
             template = t["overflow_one"] if edition.overflow == 1 else t["overflow"]
             context["overflow"] = edition.overflow
             context["overflow_text"] = template.format(count=edition.overflow, site=site)
+        if edition.resumed_from is not None:
+            since = long_date(local_date(edition.resumed_from, subscriber.timezone), language)
+            context["resumed_text"] = t["resumed"].format(date=since)
         context["why_text"] = t["why"].format(
             email=mime.slot_marker("email"),
             sections=self._followed(subscriber, t),
             site=site,
         )
-        for slot in SLOTS:
+        for slot in EMAIL_SLOTS:
             context[slot] = mime.slot_marker(slot)
         html_page = inline_css(self.env.get_template("digest.html.j2").render(context))
         text_page = self.env.get_template("digest.txt.j2").render(context)
@@ -222,6 +230,7 @@ class DigestRenderer:
             html=mime.prepare_part("text/html", html_page),
             public_url=self.public_url,
             mailto=self.mailto,
+            web_path=f"/digests/{edition.edition_date.isoformat()}",
         )
         self._prepared[key] = found
         return found

@@ -36,6 +36,8 @@ class Edition:
     overflow: int = 0
     # The section each shown article is listed under (its first one the reader follows).
     placed: tuple[str, ...] = field(default=(), compare=False)
+    # The first edition after a pause starts where the pause began, and says so.
+    resumed_from: datetime | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -61,6 +63,13 @@ def local_date(moment: datetime, timezone: str) -> date:
 
 def window_start(previous_cutoff: datetime | None, cutoff: datetime) -> datetime:
     return previous_cutoff if previous_cutoff is not None else cutoff - FIRST_EDITION_REACH
+
+
+def resume_from_pause(subscriber: Subscriber, start: datetime) -> datetime | None:
+    """Where the first edition after a pause starts (when the pause began), or None when
+    this edition is not the first after one: what came before the pause is not sent."""
+    paused_at = subscriber.paused_at
+    return paused_at if paused_at is not None and start <= paused_at else None
 
 
 def web_window(settings: Settings, day: date, now: datetime) -> tuple[datetime, datetime]:

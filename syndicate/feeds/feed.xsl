@@ -13,8 +13,14 @@
   <xsl:variable name="site" select="/rss/channel/link | /atom:feed/atom:link[@rel='alternate']/@href"/>
   <xsl:variable name="self" select="/rss/channel/atom:link[@rel='self']/@href | /atom:feed/atom:link[@rel='self']/@href"/>
 
+  <xsl:variable name="lang" select="/rss/channel/language | /atom:feed/@xml:lang"/>
+  <xsl:variable name="es" select="starts-with($lang, 'es')"/>
+  <!-- The site is where the feeds are published: https://host/feeds/world/rss.xml. -->
+  <xsl:variable name="base" select="substring-before($self, '/feeds/')"/>
+  <xsl:variable name="section" select="substring-before(substring-after($self, '/feeds/'), '/')"/>
+
   <xsl:template match="/">
-    <html lang="{/rss/channel/language | /atom:feed/@xml:lang}">
+    <html lang="{$lang}">
       <head>
         <meta charset="utf-8"/>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -38,16 +44,51 @@
       <body>
         <main>
           <div class="about">
-            <strong>This is a web feed.</strong>
-            Copy its address into a feed reader (Feedly, NetNewsWire, Thunderbird, Miniflux...)
-            to get every new story from this section as it is published.
+            <xsl:choose>
+              <xsl:when test="$es">
+                <strong>Esto es un feed web.</strong>
+                Copia esta dirección en tu lector de feeds (NetNewsWire, Thunderbird, Miniflux, Feedly...)
+                para recibir cada artículo nuevo en cuanto se publique.
+              </xsl:when>
+              <xsl:otherwise>
+                <strong>This is a web feed.</strong>
+                Copy this address into your feed reader (NetNewsWire, Thunderbird, Miniflux, Feedly...)
+                to get each new article as it is published.
+              </xsl:otherwise>
+            </xsl:choose>
             <code><xsl:value-of select="$self"/></code>
           </div>
+          <xsl:if test="$base">
+            <form class="about" method="get" action="{$base}/subscribe">
+              <input type="hidden" name="lang" value="{substring($lang, 1, 2)}"/>
+              <xsl:if test="$section != 'all'">
+                <input type="hidden" name="sections" value="{$section}"/>
+              </xsl:if>
+              <label for="email">
+                <xsl:choose>
+                  <xsl:when test="$es">O recíbelo por correo: tu dirección</xsl:when>
+                  <xsl:otherwise>Or get it by email: your address</xsl:otherwise>
+                </xsl:choose>
+              </label>
+              <input type="email" id="email" name="email" autocomplete="email" required="required"/>
+              <button type="submit">
+                <xsl:choose>
+                  <xsl:when test="$es">Continuar</xsl:when>
+                  <xsl:otherwise>Continue</xsl:otherwise>
+                </xsl:choose>
+              </button>
+            </form>
+          </xsl:if>
           <h1><xsl:value-of select="$title"/></h1>
           <p class="description">
             <xsl:value-of select="$description"/>
             <xsl:text> · </xsl:text>
-            <a href="{$site}">Visit the website</a>
+            <a href="{$site}">
+              <xsl:choose>
+                <xsl:when test="$es">Visitar el sitio</xsl:when>
+                <xsl:otherwise>Visit the website</xsl:otherwise>
+              </xsl:choose>
+            </a>
           </p>
           <xsl:apply-templates select="/rss/channel/item | /atom:feed/atom:entry"/>
         </main>

@@ -236,3 +236,26 @@ def changed_since(conn: Connection, moment: datetime) -> list[tuple[int, datetim
 
 def count(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(articles)).scalar_one()
+
+
+def seen_sections_between(
+    conn: Connection, start: datetime, end: datetime
+) -> list[tuple[datetime, str]]:
+    """(first_seen_at, section) for each section of each published article first seen in
+    (start, end]: what the edition archive counts, without loading the articles."""
+    query = (
+        select(articles.c.first_seen_at, article_sections.c.section)
+        .join(article_sections, article_sections.c.article_id == articles.c.id)
+        .where(
+            (articles.c.first_seen_at > start)
+            & (articles.c.first_seen_at <= end)
+            & articles.c.withdrawn.is_(False)
+        )
+    )
+    return [(row.first_seen_at, row.section) for row in conn.execute(query)]
+
+
+def oldest_first_seen(conn: Connection) -> datetime | None:
+    """When the first article still published was first seen (None: there is none)."""
+    query = select(func.min(articles.c.first_seen_at)).where(articles.c.withdrawn.is_(False))
+    return conn.execute(query).scalar()

@@ -271,3 +271,19 @@ def without_edition(
         .order_by(subscribers.c.id)
     )
     return list(conn.execute(query).scalars())
+
+
+def edition_window(
+    conn: Connection, subscriber_id: int, edition_date: date
+) -> tuple[datetime, datetime] | None:
+    """The window of articles the subscriber's digest of ``edition_date`` covered, if any."""
+    row = conn.execute(
+        select(outbox.c.window_start, outbox.c.window_end).where(
+            (outbox.c.kind == "digest")
+            & (outbox.c.subscriber_id == subscriber_id)
+            & (outbox.c.edition_date == edition_date)
+        )
+    ).first()
+    if row is None or row.window_start is None or row.window_end is None:
+        return None
+    return row.window_start, row.window_end

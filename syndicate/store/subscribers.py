@@ -60,6 +60,8 @@ def _records(rows: Sequence[Any], chosen: dict[int, list[str]]) -> list[Subscrib
             created_at=r.created_at,
             link_key=r.link_key,
             unkeyed_links=r.unkeyed_links,
+            paused_until=r.paused_until,
+            paused_at=r.paused_at,
         )
         for r in rows
     ]

@@ -132,6 +132,12 @@ subscribers = Table(
     Column("suppressed_at", UTCDateTime()),
     # Soft bounces reported before this moment no longer count (a delivery since reset them).
     Column("soft_reset_at", UTCDateTime()),
+    # Self-service: no digest before paused_until; paused_at is when the reader asked.
+    Column("paused_until", Date),
+    Column("paused_at", UTCDateTime()),
+    # Why the reader left, when they said: one of the unsubscribe page's reasons, their words.
+    Column("unsubscribe_reason", String(32)),
+    Column("unsubscribe_note", Text),
     Index("ix_subscribers_due", "status", "timezone", "digest_time"),
     sqlite_autoincrement=True,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,12 @@ class Subscriber:
     # Signed into this row's links and Message-IDs; a row added later has another.
     link_key: str = ""
     unkeyed_links: bool = False  # links without a key (made before keys) still name this row
+    paused_until: date | None = None  # no edition for a day before this one
+    paused_at: datetime | None = None  # when the reader last paused
+
+    def paused_on(self, day: date) -> bool:
+        """Whether the edition of ``day`` falls inside the reader's pause."""
+        return self.paused_until is not None and day < self.paused_until
 
     def reads(self, slug: str) -> bool:
         return not self.sections or slug in self.sections

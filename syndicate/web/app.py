@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
-from datetime import date
+from functools import partial
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -15,35 +14,35 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from syndicate import alarms, metrics
 from syndicate.clock import Clock
 from syndicate.config import ALL_SLUG, Settings
-from syndicate.digest import web_window
 from syndicate.errors import InputError
 from syndicate.mail.sender import Sender
 from syndicate.store.engine import ping
 from syndicate.timezones import offered_timezones
 from syndicate.web.api import ArticlesApi
+from syndicate.web.archive import ArchivePages
 from syndicate.web.clients import Clients
 from syndicate.web.context import Publisher, Service
-from syndicate.web.edition import web_edition_page
 from syndicate.web.feedcache import FeedCache
+from syndicate.web.feedindex import feeds_index
+from syndicate.web.feedpage import FeedPages, feed_link_headers, page_headers
 from syndicate.web.feedserve import FeedFiles
 from syndicate.web.i18n import pick_language
 from syndicate.web.limits import bounded_body
 from syndicate.web.links import feed_links, feed_name, snippet
 from syndicate.web.pages import Pages
-from syndicate.web.preferences import PreferencesPage
 from syndicate.web.ratelimit import RateLimit
+from syndicate.web.selfservice import SelfService
 from syndicate.web.slashes import redirect_slashes
 from syndicate.web.subscription import SubscriptionPages
 from syndicate.web.webhooks import BounceWebhooks, Fetch
 
 log = logging.getLogger(__name__)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def default_publisher() -> Publisher:
@@ -93,29 +92,6 @@ class _Site:
             links=links,
             snippet=snippet(links),
         )
-
-    async def digest(self, request: Request) -> Response:
-        raw = request.path_params["date"]
-        if not _ISO_DATE.fullmatch(raw):
-            raise HTTPException(404)
-        try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            raise HTTPException(404) from None
-        # No edition before articles can be dated, nor where time zone arithmetic overflows.
-        if not date(1970, 1, 1) <= day <= date(9998, 12, 31):
-            raise HTTPException(404)
-        page = await run_in_threadpool(self._edition, day)
-        if page is None:
-            raise HTTPException(404)
-        return HTMLResponse(page, headers={"cache-control": "public, max-age=300"})
-
-    def _edition(self, day: date) -> str | None:
-        """The public edition of ``day``; None for a day that has not begun."""
-        settings, now = self.svc.settings, self.svc.clock.now()
-        if web_window(settings, day, now)[0] >= now:
-            return None
-        return web_edition_page(self.svc.engine, settings, day, now)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
@@ -188,6 +164,9 @@ def create_app(
         [*settings.section_slugs, ALL_SLUG],
         cache_control=f"public, max-age={settings.schedule.poll_seconds}",
         check_seconds=feed_check_seconds,
+        feed_headers=feed_link_headers(settings),
+        page=FeedPages(settings),
+        page_headers=page_headers(settings),
     )
     svc = Service(
         settings=settings,
@@ -206,7 +185,8 @@ def create_app(
         svc, metrics.registry_for(engine, lambda: alarms.read(engine, settings, clock.now()))
     )
     forms = SubscriptionPages(svc)
-    preferences = PreferencesPage(svc)
+    preferences = SelfService(svc)
+    editions = ArchivePages(svc)
     api = ArticlesApi(svc)
     feed_files = FeedFiles(cache)
     hooks = BounceWebhooks(svc, fetch=certificate_fetch)
@@ -214,13 +194,18 @@ def create_app(
         Route("/", site.home, methods=["GET"]),
         Route("/healthz", site.healthz, methods=["GET"]),
         Route("/metrics", site.metrics, methods=["GET"]),
+        Route("/feeds/", partial(feeds_index, svc), methods=["GET"]),
         Route("/feeds/{section}/", site.feed_links, methods=["GET"]),
         Route("/feeds/{path:path}", feed_files),
         Route("/subscribe", forms.subscribe, methods=["GET", "POST"]),
         Route("/confirm", forms.confirm, methods=["GET", "POST"]),
         Route("/unsubscribe", forms.unsubscribe, methods=["GET", "POST"]),
         Route("/preferences", preferences.preferences, methods=["GET", "POST"]),
-        Route("/digests/{date}", site.digest, methods=["GET"]),
+        Route("/preferences/link", preferences.send_link, methods=["GET", "POST"]),
+        Route("/preferences/pause", preferences.pause, methods=["POST"]),
+        Route("/digests/", editions.index, methods=["GET"]),
+        Route("/digests/feed.xml", editions.feed, methods=["GET"]),
+        Route("/digests/{date}", editions.edition, methods=["GET"]),
         Route("/api/articles", api.post, methods=["POST"]),
         Route("/webhooks/bounces/{provider}", hooks.post, methods=["POST"]),
     ]

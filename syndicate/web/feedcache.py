@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 # File name -> media type. Anything else in the tree is not served.
 MEDIA_TYPES = {
@@ -36,6 +40,9 @@ _CHUNK = 1024 * 1024
 # Browsers show application/rss+xml and application/atom+xml as raw source and never
 # apply the feed's xml-stylesheet; served as application/xml they render the page.
 BROWSER_XML_TYPE = "application/xml; charset=utf-8"
+# What a browser opening one of these files gets instead: the section's HTML page.
+PAGED_TYPES = frozenset(MEDIA_TYPES.values())
+PAGE_TYPE = "text/html; charset=utf-8"
 
 
 def media_type(name: str) -> str | None:
@@ -91,28 +98,48 @@ class FeedFile:
 
     @classmethod
     def load(
-        cls, path: str, file: Path, stamp: tuple[int, int, int], cache_control: str
+        cls,
+        path: str,
+        file: Path,
+        stamp: tuple[int, int, int],
+        cache_control: str,
+        extra: list[tuple[bytes, bytes]] | None = None,
     ) -> FeedFile:
-        large = stamp[1] > MAX_FILE_BYTES
-        if large:
+        """``extra``: headers every answer carries (a feed's WebSub ``Link`` header)."""
+        kind = media_type(os.path.basename(path)) or "application/octet-stream"
+        if stamp[1] > MAX_FILE_BYTES:
             hasher = hashlib.sha256()
             with file.open("rb") as handle:
                 while chunk := handle.read(_CHUNK):
                     hasher.update(chunk)
-            digest = hasher.hexdigest()[:32]
-            body = gzipped = b""
-            size = zipped_size = stamp[1]
-        else:
-            body = file.read_bytes()
-            digest = hashlib.sha256(body).hexdigest()[:32]
-            gzipped = gzip.compress(body, compresslevel=9, mtime=0)
-            size, zipped_size = len(body), len(gzipped)
+            content = Content(b"", b"", hasher.hexdigest()[:32], stamp[1])
+            return cls.of(path, content, stamp, kind, cache_control, extra or [], disk=file)
+        body = file.read_bytes()
+        return cls.of(path, Content.of(body), stamp, kind, cache_control, extra or [])
+
+    @classmethod
+    def of(
+        cls,
+        path: str,
+        content: Content,
+        stamp: tuple[int, int, int],
+        kind: str,
+        cache_control: str,
+        extra: list[tuple[bytes, bytes]],
+        disk: Path | None = None,
+    ) -> FeedFile:
+        """The file's answers, from its bytes (or, for ``disk``, its digest and size alone)."""
+        large = disk is not None
+        size = zipped_size = content.size
+        if not large:
+            size, zipped_size = len(content.body), len(content.gzipped)
         mtime = float(stamp[0] // 1_000_000_000)
         last_modified = formatdate(mtime, usegmt=True)
-        kind = media_type(os.path.basename(path)) or "application/octet-stream"
-        etag, gzip_etag = f'"{digest}"', f'"{digest}-gz"'
+        etag, gzip_etag = f'"{content.digest}"', f'"{content.digest}-gz"'
         styled = kind.startswith(("application/rss+xml", "application/atom+xml"))
-        vary = b"Accept-Encoding, Accept" if styled else b"Accept-Encoding"
+        # Feeds (and the page standing in for them) differ by Accept: a browser gets the page.
+        paged = styled or kind in PAGED_TYPES or kind == PAGE_TYPE
+        vary = b"Accept-Encoding, Accept" if paged else b"Accept-Encoding"
 
         def common(tag: str) -> list[tuple[bytes, bytes]]:
             return [
@@ -120,6 +147,7 @@ class FeedFile:
                 (b"last-modified", last_modified.encode()),
                 (b"cache-control", cache_control.encode()),
                 (b"vary", vary),
+                *extra,
             ]
 
         def variants(content_type: str) -> tuple[Reply, ...]:
@@ -129,7 +157,7 @@ class FeedFile:
                 *common(etag),
             ]
             if large:  # streamed as it is: the same reply whatever the client accepts
-                full = Reply.of(200, plain, b"", disk=file)
+                full = Reply.of(200, plain, b"", disk=disk)
                 unchanged = Reply.of(304, common(etag), b"")
                 return (full, full, unchanged, unchanged)
             zipped = [
@@ -139,8 +167,8 @@ class FeedFile:
                 *common(gzip_etag),
             ]
             return (
-                Reply.of(200, plain, body),
-                Reply.of(200, zipped, gzipped),
+                Reply.of(200, plain, content.body),
+                Reply.of(200, zipped, content.gzipped),
                 Reply.of(304, common(etag), b""),
                 Reply.of(304, common(gzip_etag), b""),
             )
@@ -148,8 +176,8 @@ class FeedFile:
         replies = variants(kind)
         return cls(
             path=path,
-            body=body,
-            gzipped=gzipped,
+            body=content.body,
+            gzipped=content.gzipped,
             etag=etag,
             gzip_etag=gzip_etag,
             mtime=mtime,
@@ -159,8 +187,23 @@ class FeedFile:
             replies=replies,
             browser_replies=variants(BROWSER_XML_TYPE) if styled else replies,
             tags=frozenset((etag.encode(), gzip_etag.encode())),
-            disk=file if large else None,
+            disk=disk,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A body as served: the bytes, gzipped once, and the digest its ETags come from."""
+
+    body: bytes
+    gzipped: bytes
+    digest: str
+    size: int
+
+    @classmethod
+    def of(cls, body: bytes) -> Content:
+        digest = hashlib.sha256(body).hexdigest()[:32]
+        return cls(body, gzip.compress(body, compresslevel=9, mtime=0), digest, len(body))
 
 
 def _stamp(entry: os.DirEntry[str]) -> tuple[int, int, int]:
@@ -168,8 +211,23 @@ def _stamp(entry: os.DirEntry[str]) -> tuple[int, int, int]:
     return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
+# A published path -> the headers each answer for it carries besides the usual ones.
+ExtraHeaders = Callable[[str], list[tuple[bytes, bytes]]]
+# (section, its feed.json) -> the section's HTML page, or None when there is none to show.
+PageMaker = Callable[[str, bytes], bytes | None]
+
+
+def _no_headers(path: str) -> list[tuple[bytes, bytes]]:
+    return []
+
+
 class FeedCache:
-    """Maps "section/file" to a FeedFile. Reads are lock-free dict lookups."""
+    """Maps "section/file" to a FeedFile. Reads are lock-free dict lookups.
+
+    With a ``page`` maker, each section's HTML page (what a browser opening one of
+    its feeds gets) is rendered from its feed.json when that file changes, so once
+    per feed build, and held beside the feeds with its own ETag.
+    """
 
     def __init__(
         self,
@@ -177,12 +235,20 @@ class FeedCache:
         sections: list[str],
         cache_control: str = "public, max-age=60",
         check_seconds: float = 1.0,
+        feed_headers: ExtraHeaders = _no_headers,
+        page: PageMaker | None = None,
+        page_headers: ExtraHeaders = _no_headers,
     ) -> None:
         self.root = Path(root)
         self.sections = frozenset(sections)
         self.cache_control = cache_control
         self.check_seconds = check_seconds
+        self.feed_headers = feed_headers
+        self.page_maker = page
+        self.page_headers = page_headers
         self._files: dict[str, FeedFile] = {}
+        self._pages: dict[str, FeedFile] = {}  # feed path -> the page a browser gets there
+        self._page_sources: dict[str, FeedFile] = {}  # section -> the feed.json it came from
         self._checked = float("-inf")
         self._lock = threading.Lock()
         self.refresh()
@@ -191,6 +257,10 @@ class FeedCache:
         if time.monotonic() - self._checked >= self.check_seconds:
             self.refresh()
         return self._files.get(path)
+
+    def page(self, path: str) -> FeedFile | None:
+        """The HTML page a browser gets at feed ``path`` (None: serve the feed)."""
+        return self._pages.get(path)
 
     def has_section(self, section: str) -> bool:
         return section in self.sections
@@ -213,8 +283,9 @@ class FeedCache:
                 if known is not None and known.stamp == stamp:
                     fresh[path] = known
                     continue
+                extra = self.feed_headers(path) if os.path.basename(path) in MEDIA_TYPES else []
                 try:
-                    fresh[path] = FeedFile.load(path, file, stamp, self.cache_control)
+                    fresh[path] = FeedFile.load(path, file, stamp, self.cache_control, extra)
                 except OSError:
                     # Replaced or removed between the scan and the read: keep what we had.
                     if known is not None:
@@ -223,7 +294,39 @@ class FeedCache:
                 reloaded += 1
             if reloaded or fresh.keys() != self._files.keys():
                 self._files = fresh  # one reference swap: readers see old or new, never half
+            if self.page_maker is not None:
+                self._refresh_pages(self.page_maker)
             return reloaded
+
+    def _refresh_pages(self, make: PageMaker) -> None:
+        """Render the page of each section whose feed.json changed; drop those that went."""
+        pages = dict(self._pages)
+        sources: dict[str, FeedFile] = {}
+        for section in sorted(self.sections):
+            source = self._files.get(f"{section}/feed.json")
+            if source is not None and self._page_sources.get(section) is source:
+                sources[section] = source
+                continue
+            for name in MEDIA_TYPES:
+                pages.pop(f"{section}/{name}", None)
+            if source is None or source.disk is not None:
+                continue
+            sources[section] = source
+            try:
+                html = make(section, source.body)
+            except Exception:  # a bad feed.json must not stop the feeds being served
+                log.exception("%s: the feed's HTML page could not be rendered", section)
+                continue
+            if html is None:
+                continue
+            content = Content.of(html)
+            for name in MEDIA_TYPES:
+                path = f"{section}/{name}"
+                extra = self.page_headers(path)
+                pages[path] = FeedFile.of(
+                    path, content, source.stamp, PAGE_TYPE, self.cache_control, extra
+                )
+        self._pages, self._page_sources = pages, sources
 
     @staticmethod
     def _scan(

@@ -7,7 +7,7 @@ hottest path of the service, and everything it needs was computed at load time.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -29,17 +29,54 @@ _NOT_ALLOWED_HEADERS = [
 ]
 
 
-_GZIP_ANSWERS: dict[bytes, bool] = {}
+class _Remembered:
+    """A header test, remembered: clients send a handful of distinct header values."""
+
+    def __init__(self, test: Callable[[str], bool]) -> None:
+        self.test = test
+        self.answers: dict[bytes, bool] = {}
+
+    def __call__(self, header: bytes) -> bool:
+        known = self.answers.get(header)
+        if known is None:
+            known = self.test(header.decode("latin-1"))
+            if len(self.answers) < 256:
+                self.answers[header] = known
+        return known
 
 
-def _gzip_ok(header: bytes) -> bool:
-    """accepts_gzip, remembered: clients send a handful of distinct Accept-Encoding values."""
-    known = _GZIP_ANSWERS.get(header)
-    if known is None:
-        known = accepts_gzip(header.decode("latin-1"))
-        if len(_GZIP_ANSWERS) < 256:
-            _GZIP_ANSWERS[header] = known
-    return known
+def _quality(params: str) -> float:
+    """The q= of one Accept-style entry's parameters (1 when absent, 0 when unreadable)."""
+    for param in params.split(";"):
+        key, _, number = param.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                return float(number)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+
+
+def wants_page(accept: str) -> bool:
+    """True for a browser: Accept names no feed type and ranks text/html above the rest.
+
+    Feed readers that also take HTML name their feed types, so they keep the feed.
+    """
+    html_q, best_other = 0.0, 0.0
+    for part in accept.split(","):
+        name, _, params = part.partition(";")
+        name = name.strip().lower()
+        if name in FEED_TYPES:
+            return False
+        quality = _quality(params)
+        if name == "text/html":
+            html_q = max(html_q, quality)
+        elif name != "application/xhtml+xml":
+            best_other = max(best_other, quality)
+    return html_q > 0 and html_q >= best_other
 
 
 def accepts_gzip(value: str) -> bool:
@@ -49,16 +86,13 @@ def accepts_gzip(value: str) -> bool:
         name = name.strip().lower()
         if name not in ("gzip", "x-gzip", "*"):
             continue
-        quality = 1.0
-        for param in params.split(";"):
-            key, _, number = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(number)
-                except ValueError:
-                    quality = 0.0
+        quality = _quality(params)
         return quality > 0
     return False
+
+
+_gzip_ok = _Remembered(accepts_gzip)
+_page_ok = _Remembered(wants_page)
 
 
 def etag_matches(header: str, file: FeedFile) -> bool:
@@ -101,8 +135,12 @@ def answer(cache: FeedCache, path: str, headers: Iterable[tuple[bytes, bytes]]) 
             modified_since = value
         elif key == b"accept-encoding":
             encoding = value
-        elif key == b"accept" and b"text/html" in value:
-            replies = file.browser_replies
+        elif key == b"accept" and b"text/html" in value and _page_ok(value):
+            page = cache.page(path)
+            if page is None:  # no page to show: the feed, as XML the stylesheet can style
+                replies = file.browser_replies
+            else:
+                file, replies = page, page.replies
     zipped = encoding is not None and _gzip_ok(encoding)
     # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
     if none_match is not None:

@@ -20,6 +20,11 @@ class FeedLink:
     type: str
     title: str
 
+    @property
+    def label(self) -> str:
+        """The format's short name: RSS, Atom or JSON Feed."""
+        return next((label for _, kind, label in FEED_KINDS if kind == self.type), self.type)
+
     def tag(self) -> str:
         return (
             f'<link rel="alternate" type="{self.type}" title="{escape(self.title)}" '

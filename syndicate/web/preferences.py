@@ -74,6 +74,7 @@ class PreferencesPage(SubscriberPages):
             error=error,
             saved=saved,
             timezones=self.svc.timezones,
+            token=request.query_params.get("token", ""),
             unsubscribe_url=self._link("unsubscribe", subscriber),
         )
 

@@ -38,6 +38,11 @@ class SubscriberPages:
             request, "notice.html", lang, status, title_key=title, body_key=body, **extra
         )
 
+    def _limited(self, request: Request, lang: str) -> Response:
+        response = self._notice(request, lang, "limited.title", "limited.body", status=429)
+        response.headers["retry-after"] = str(int(self.svc.email_limit.per_seconds))
+        return response
+
     async def _claims(self, request: Request, purpose: str, token: str) -> Subscriber | str:
         """The subscriber a token names, or the message key that explains why not."""
         try:

@@ -11,6 +11,7 @@ import logging
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,6 +19,7 @@ from syndicate import subscribers
 from syndicate.addresses import BadAddress, normalise_address
 from syndicate.delivery import send_confirmations
 from syndicate.errors import InputError
+from syndicate.store import selfservice
 from syndicate.store import subscribers as subscriber_store
 from syndicate.subscribers import Actor, SubscriberInput
 from syndicate.web.i18n import LANGUAGES
@@ -25,6 +27,16 @@ from syndicate.web.subscriberpages import SubscriberPages
 
 log = logging.getLogger(__name__)
 ONE_CLICK = "One-Click"
+# The reasons the unsubscribe page offers (all optional), and how much free text it keeps.
+UNSUBSCRIBE_REASONS = ("too_many", "not_relevant", "never_asked", "other")
+NOTE_LIMIT = 500
+
+
+def unsubscribe_reason(form: FormData) -> tuple[str, str]:
+    """The optional reason and note of an unsubscribe form ("" when not given)."""
+    reason = str(form.get("reason", "") or "")
+    note = " ".join(str(form.get("note", "") or "").split())[:NOTE_LIMIT]
+    return (reason if reason in UNSUBSCRIBE_REASONS else ""), note
 
 
 class SubscriptionPages(SubscriberPages):
@@ -33,7 +45,11 @@ class SubscriptionPages(SubscriberPages):
     async def subscribe(self, request: Request) -> Response:
         lang = self._lang(request)
         if request.method == "GET":
-            return self._form(request, lang)
+            # A feed page's form asks for this page with the address and section filled in.
+            query = request.query_params
+            known = set(self.settings.section_slugs)
+            chosen = [s for s in query.getlist("sections") if s in known]
+            return self._form(request, lang, email=query.get("email", "")[:254], chosen=chosen)
         form = await self._read_form(request)
         if not self._csrf_ok(request, form):
             return self._csrf_failed(request)
@@ -78,11 +94,6 @@ class SubscriptionPages(SubscriberPages):
             chosen=chosen or [],
             error=error,
         )
-
-    def _limited(self, request: Request, lang: str) -> Response:
-        response = self._notice(request, lang, "limited.title", "limited.body", status=429)
-        response.headers["retry-after"] = str(int(self.svc.email_limit.per_seconds))
-        return response
 
     def _store_pending(self, item: SubscriberInput) -> int | None:
         """Record the request; None when no confirmation is owed (an active address: nothing
@@ -158,7 +169,12 @@ class SubscriptionPages(SubscriberPages):
         lang = self._lang(request, found)
         if form is None:
             return self.svc.pages.render(
-                request, "unsubscribe.html", lang, subscriber=found, token=token
+                request,
+                "unsubscribe.html",
+                lang,
+                subscriber=found,
+                token=token,
+                reasons=UNSUBSCRIBE_REASONS,
             )
         # RFC 8058: the mail provider's POST carries no cookie, so no CSRF token; the
         # signed link is what authorises it. A browser's button press carries both.
@@ -166,6 +182,9 @@ class SubscriptionPages(SubscriberPages):
         if not one_click and not self._csrf_ok(request, form):
             return self._csrf_failed(request)
         await run_in_threadpool(self._change, found.id, "unsubscribed")
+        reason, note = unsubscribe_reason(form)
+        if reason or note:
+            await run_in_threadpool(self._save_reason, found.id, reason, note)
         return self._notice(
             request,
             lang,
@@ -174,3 +193,7 @@ class SubscriptionPages(SubscriberPages):
             action_url="/subscribe",
             action_key="token.again",
         )
+
+    def _save_reason(self, subscriber_id: int, reason: str, note: str) -> None:
+        with self.svc.engine.begin() as conn:
+            selfservice.set_unsubscribe_reason(conn, subscriber_id, reason, note)

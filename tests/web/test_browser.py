@@ -1,6 +1,6 @@
 """A reader in a real headless Chromium: subscribe, confirm from the email, preferences, leave.
 
-Uses Debian's `chromium` and `chromium-driver` (installed by .ci/run); skipped with
+Uses Debian's `chromium` and `chromium-driver` and npm's `axe-core` (installed by .ci/run); skipped with
 the reason when they are missing, so `make test` passes on a fresh machine.
 """
 
@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,129 @@ def test_reader_journey(start_web, browser) -> None:
     assert heading(driver, "Te diste de baja") == "Te diste de baja"
     with web.engine.connect() as conn:
         assert subscriber_store.find(conn, "reader@example.com").status == "unsubscribed"  # type: ignore[union-attr]
+
+
+AXE = (
+    Path(__file__).resolve().parents[2]
+    / ".venv"
+    / "npm"
+    / "node_modules"
+    / "axe-core"
+    / "axe.min.js"
+)
+
+
+def accessible(driver) -> list[str]:
+    """axe-core's serious and critical violations on the current page (none is the goal)."""
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    found = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']})"
+        ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.length])))"
+        ".catch(e => done([['axe failed', String(e), 0]]));"
+    )
+    return [
+        f"{rule} ({impact}, {nodes} nodes)"
+        for rule, impact, nodes in found
+        if impact in ("serious", "critical") or rule == "axe failed"
+    ]
+
+
+def check_page(driver, expected: str) -> None:
+    assert heading(driver, expected) == expected
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    assert accessible(driver) == [], expected
+
+
+@pytest.mark.skipif(
+    not AXE.is_file(),
+    reason=f"axe-core is not installed at {AXE} "
+    "(.ci/run installs it: npm install --prefix .venv/npm axe-core@4)",
+)
+def test_feed_page_to_unsubscribe_with_axe(start_web, browser) -> None:
+    """Feed page -> subscribe -> confirm -> pause -> send me my link -> unsubscribe with a
+    reason, each page phone-sized and without serious or critical axe-core violations."""
+    from datetime import timedelta
+
+    from selenium.webdriver.common.by import By
+
+    from syndicate.digest.selection import local_date
+    from syndicate.feeds.publish import publish
+    from syndicate.store import selfservice
+    from tests.stored_articles import add_articles
+
+    driver = browser
+    web: Web = start_web(feed_check_seconds=0)
+    add_articles(
+        web.engine,
+        web.settings,
+        web.clock.now() - timedelta(hours=1),
+        {
+            "url": "https://news.example.org/world/1",
+            "headline": "Harbour reopens after storm",
+            "lede": "Ships returned on Tuesday.",
+        },
+    )
+    publish(web.engine, web.settings, web.clock)
+
+    driver.get(f"{web.url}/feeds/world/rss.xml")
+    check_page(driver, "Test News: World")
+    assert "Harbour reopens after storm" in driver.page_source
+    form = driver.find_element(By.CSS_SELECTOR, "section.by-email form")
+    form.find_element(By.ID, "email").send_keys("reader@example.com")
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    check_page(driver, "Subscribe to the daily digest")
+    assert driver.find_element(By.ID, "email").get_attribute("value") == "reader@example.com"
+    assert driver.find_element(By.CSS_SELECTOR, 'input[value="world"]').is_selected()
+    driver.find_element(By.CSS_SELECTOR, 'main form button[type="submit"]').click()
+    check_page(driver, "Check your inbox")
+
+    (mail,) = web.mails(1)
+    link = re.search(r"(http://\S+/confirm\?token=\S+)", mail.get_body(("plain",)).get_content())
+    assert link
+    driver.get(link[1])
+    check_page(driver, "Confirm your subscription")
+    driver.find_element(By.CSS_SELECTOR, 'main button[type="submit"]').click()
+    check_page(driver, "You are subscribed")
+    driver.find_element(By.LINK_TEXT, "Change your preferences").click()
+    check_page(driver, "Your preferences")
+
+    until = local_date(web.clock.now(), "America/Lima") + timedelta(days=10)
+    driver.execute_script(f"document.getElementById('until').value = '{until.isoformat()}';")
+    driver.find_element(By.CSS_SELECTOR, 'button[value="pause"]').click()
+    check_page(driver, "Your preferences")
+    assert f"paused until {until.isoformat()}" in driver.page_source
+    with web.engine.connect() as conn:
+        assert subscriber_store.find(conn, "reader@example.com").paused_until == until  # type: ignore[union-attr]
+
+    driver.get(f"{web.url}/subscribe")
+    driver.find_element(By.PARTIAL_LINK_TEXT, "Lost your preferences link").click()
+    check_page(driver, "Get your preferences link")
+    driver.find_element(By.ID, "email").send_keys("reader@example.com")
+    driver.find_element(By.CSS_SELECTOR, 'main button[type="submit"]').click()
+    check_page(driver, "Check your inbox")
+    mails = web.mails(2)
+    assert len(mails) == 2 and "preferences" in mails[1]["Subject"]
+    link = re.search(
+        r"(http://\S+/preferences\?token=\S+)", mails[1].get_body(("plain",)).get_content()
+    )
+    assert link
+    driver.get(link[1])
+    check_page(driver, "Your preferences")
+
+    driver.find_element(By.LINK_TEXT, "Unsubscribe").click()
+    check_page(driver, "Unsubscribe")
+    driver.find_element(By.XPATH, '//label[normalize-space()="Too many emails"]').click()
+    driver.find_element(By.ID, "note").send_keys("Weekly would suit me")
+    driver.find_element(By.CSS_SELECTOR, "button.danger").click()
+    check_page(driver, "You are unsubscribed")
+    with web.engine.connect() as conn:
+        assert subscriber_store.find(conn, "reader@example.com").status == "unsubscribed"  # type: ignore[union-attr]
+        reasons = selfservice.unsubscribe_reasons(conn)
+    assert reasons == [("too_many", 1)]
+    # The pages a reader reaches from there: the feeds index and the archive.
+    driver.get(f"{web.url}/feeds/")
+    check_page(driver, "Feeds")
+    driver.find_element(By.LINK_TEXT, "Past editions").click()
+    check_page(driver, "Past editions")
+    assert driver.find_elements(By.CSS_SELECTOR, "ul.editions a")

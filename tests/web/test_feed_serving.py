@@ -56,21 +56,23 @@ def test_media_types_and_validators(web: Web, path: str, media_type: str, body: 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-@pytest.mark.parametrize("path", ["/feeds/world/rss.xml", "/feeds/world/atom.xml"])
-def test_a_browser_gets_xml_it_will_style(web: Web, path: str) -> None:
-    """Browsers apply the xml-stylesheet only to application/xml; feed readers keep the feed type."""
+@pytest.mark.parametrize(
+    "path", ["/feeds/world/rss.xml", "/feeds/world/atom.xml", "/feeds/world/feed.json"]
+)
+def test_a_browser_gets_the_sections_page(web: Web, path: str) -> None:
+    """A section with a feed.json has a page for browsers; feed readers keep the feed type."""
     reader = web.http.get(path)
     browser = web.http.get(path, headers={"accept": BROWSER_ACCEPT})
-    assert browser.headers["content-type"] == "application/xml; charset=utf-8"
-    assert reader.headers["content-type"] != browser.headers["content-type"]
-    assert browser.content == reader.content
+    assert browser.headers["content-type"] == "text/html; charset=utf-8"
+    assert reader.headers["content-type"].startswith("application/")
+    assert html.fromstring(browser.content).findtext(".//h1") == "Test News: World"
     assert "Accept" in browser.headers["vary"] and "Accept" in reader.headers["vary"]
     again = web.http.get(
         path, headers={"accept": BROWSER_ACCEPT, "if-none-match": browser.headers["etag"]}
     )
     assert again.status_code == 304
-    json_feed = web.http.get("/feeds/world/feed.json", headers={"accept": BROWSER_ACCEPT})
-    assert json_feed.headers["content-type"] == "application/feed+json; charset=utf-8"
+    stylesheet = web.http.get("/feeds/rss.xsl", headers={"accept": BROWSER_ACCEPT})
+    assert stylesheet.headers["content-type"] == "text/xsl; charset=utf-8"
 
 
 def test_gzip_when_asked(web: Web) -> None:
