@@ -66,7 +66,9 @@ _MOVES: dict[tuple[Status | None, Status], frozenset[Actor]] = {
     (_A, _C): frozenset({Actor.REPORT, Actor.IMPORT, Actor.OPERATOR}),
     (_U, _P): frozenset({Actor.PERSON, Actor.OPERATOR}),
     (_B, _P): frozenset({Actor.PERSON, Actor.OPERATOR}),
-    (_C, _P): frozenset({Actor.PERSON, Actor.OPERATOR}),
+    # Someone who reported our mail as spam is not even sent a confirmation unless they
+    # ask for one themselves: an operator's add would mail them again.
+    (_C, _P): frozenset({Actor.PERSON}),
     (_U, _C): frozenset({Actor.REPORT}),
     (_B, _U): frozenset({Actor.PERSON}),
     (_C, _U): frozenset({Actor.PERSON}),

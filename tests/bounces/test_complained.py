@@ -49,8 +49,10 @@ def test_a_complained_subscriber_gets_nothing_even_when_reimported_as_active(
         imported = syndicate(path, "subscribers", "import", str(csv_file))
         assert imported.returncode == 0, imported.stderr
         assert imported.stdout.count("angry@example.org: complained: only the subscriber") == 2
-        again = syndicate(path, "subscribers", "add", "angry@example.org", "--confirmed")
-        assert again.returncode == 2
+        for flags in (["--confirmed"], []):  # nor does an operator's add ask them again
+            again = syndicate(path, "subscribers", "add", "angry@example.org", *flags)
+            assert again.returncode == 2, again.stdout
+            assert "complained: only the subscriber" in again.stderr + again.stdout
         listed = syndicate(path, "subscribers", "list")
         assert "angry@example.org\tcomplained" in listed.stdout
         assert "spam complaint: complaint (abuse)" in listed.stdout

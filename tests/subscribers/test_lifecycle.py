@@ -22,12 +22,22 @@ def test_an_import_never_brings_a_closed_address_back(closed: str, wanted: str) 
 
 
 @pytest.mark.parametrize("closed", sorted(CLOSED))
-def test_the_operator_cannot_activate_a_closed_address_but_may_ask_them_again(
-    closed: str,
-) -> None:
+def test_the_operator_cannot_activate_a_closed_address(closed: str) -> None:
     assert decide(closed, "active", Actor.OPERATOR).refused
+
+
+@pytest.mark.parametrize("closed", ["unsubscribed", "bounced"])
+def test_the_operator_may_ask_a_closed_address_again(closed: str) -> None:
     again = decide(closed, "pending", Actor.OPERATOR)
     assert again.allowed and again.status == "pending" and again.owes_confirmation
+
+
+def test_nobody_but_the_person_mails_an_address_that_complained() -> None:
+    for actor in (Actor.OPERATOR, Actor.IMPORT, Actor.SYSTEM, Actor.REPORT):
+        decision = decide("complained", "pending", actor)
+        assert decision.refused and decision.status == "complained"
+        assert not decision.owes_confirmation
+    assert decide("complained", "pending", Actor.PERSON).owes_confirmation
 
 
 def test_only_the_person_confirms_a_closed_address_back_through_pending() -> None:
