@@ -371,6 +371,10 @@ class _Run:
             if previous is not None and self.queue.empty():
                 await self._settle(previous)  # don't leave it pending while idle
                 previous = None
+            if self._stopping():
+                # Sending can outrun the feeder's look at the flag: what is still queued
+                # is left for it to hand back, not sent after the stop.
+                break
             row = await self.queue.get()
             if row is None:
                 break
