@@ -30,6 +30,9 @@ def subscribers_group() -> None:
 @click.option("--timezone", default=None, help="IANA timezone (default: the site's).")
 @click.option("--language", default=None, help="en or es (default: the section's).")
 @click.option("--digest-time", default=None, help="HH:MM local send time.")
+@click.option("--cadence", default=None, help="daily (default) or weekly.")
+@click.option("--weekday", default=None, help="mon..sun: the day of a weekly edition.")
+@click.option("--alerts/--no-alerts", default=False, help="Breaking-news alerts (default off).")
 @click.option("--confirmed", is_flag=True, help="Active at once, no confirmation email.")
 @pass_runtime
 def add(
@@ -39,6 +42,9 @@ def add(
     timezone: str | None,
     language: str | None,
     digest_time: str | None,
+    cadence: str | None,
+    weekday: str | None,
+    alerts: bool,
     confirmed: bool,
 ) -> None:
     """Add or update one subscriber."""
@@ -53,6 +59,9 @@ def add(
         language,
         digest_time,
         "active" if confirmed else "pending",
+        cadence,
+        weekday,
+        alerts,
     )
     with engine.begin() as conn:
         saved = subscriber_store.save(conn, item, rt.clock.now(), Actor.OPERATOR)
@@ -111,8 +120,12 @@ def list_subscribers(rt: Runtime, as_csv: bool) -> None:
         return
     for s in items:
         chosen = ",".join(s.sections) or "all"
+        lane = f"weekly:{s.weekday}" if s.cadence == "weekly" else "daily"
+        if s.alerts:
+            lane += "+alerts"
         console.line(
             f"{s.email}\t{s.status}\t{chosen}\t{s.timezone}\t{s.language}\t{s.digest_time}"
+            f"\t{lane}"
         )
     console.line(f"{len(items)} subscribers")
 

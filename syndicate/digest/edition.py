@@ -40,6 +40,7 @@ from syndicate.store import articles
 from syndicate.store import outbox as outbox_store
 from syndicate.store import subscribers as subscriber_store
 from syndicate.store.outbox import NewMessage, digest_key
+from syndicate.subscribers.cadence import first_reach, is_edition_day
 from syndicate.subscribers.records import Subscriber
 
 BATCH = 250
@@ -159,7 +160,7 @@ def _row(
     renderer: DigestRenderer,
     now: datetime,
 ) -> NewMessage:
-    start = window_start(previous, now)
+    start = window_start(previous, now, first_reach(subscriber.cadence))
     try:
         edition = select_edition(
             subscriber, pool.after(start), previous, now, renderer.settings, day
@@ -210,11 +211,15 @@ def enqueue_editions(
         with engine.connect() as conn:
             done = outbox_store.editions_of(conn, ids)
             previous = outbox_store.previous_cutoffs(conn, ids)
+            # A weekly reader is not owed an edition on the other days of the week.
+            batch = [s for s in batch if is_edition_day(s.cadence, s.weekday, days[s.id])]
             todo = [s for s in batch if (s.id, days[s.id]) not in done]
             report.existing += len(batch) - len(todo)
             if not todo:
                 continue
-            earliest = min(window_start(previous.get(s.id), now) for s in todo)
+            earliest = min(
+                window_start(previous.get(s.id), now, first_reach(s.cadence)) for s in todo
+            )
             pool.load(conn, earliest)
         rows = [_row(s, days[s.id], previous.get(s.id), pool, renderer, now) for s in todo]
         with engine.begin() as conn:
@@ -264,5 +269,6 @@ def preview_edition(
         previous = outbox_store.previous_cutoffs(conn, [reader.id], before=day).get(reader.id)
         if previous is not None and previous >= cutoff:
             previous = None  # a preview of a day already covered shows that day again
-        candidates = load_candidates(conn, window_start(previous, cutoff), cutoff)
+        start = window_start(previous, cutoff, first_reach(reader.cadence))
+        candidates = load_candidates(conn, start, cutoff)
     return select_edition(reader, candidates, previous, cutoff, settings, day)

@@ -159,10 +159,17 @@ class DigestRenderer:
         return groups
 
     def page_context(
-        self, placed: list[tuple[str, Article]], day: date, language: str, web: bool
+        self,
+        placed: list[tuple[str, Article]],
+        day: date,
+        language: str,
+        web: bool,
+        cadence: str = "daily",
     ) -> dict[str, Any]:
         t = labels(language)
         site = self.settings.site
+        weekly = cadence == "weekly"
+        title = "weekly_title" if weekly else "digest_title"
         headlines = [_plain(a.headline) for _, a in placed[:3]]
         preheader = " · ".join(headlines)
         if len(preheader) > PREHEADER_LIMIT:
@@ -174,7 +181,9 @@ class DigestRenderer:
             "title": f"{site.title}: {long_date(day, language)}",
             "site_title": site.title,
             "site_url": site.url,
-            "subtitle": f"{t['digest_title']} · {long_date(day, language)}",
+            "subtitle": f"{t[title]} · {long_date(day, language)}",
+            "weekly": weekly,
+            "week_intro": t["week_intro"] if weekly else "",
             "web_url": f"{self.public_url}/digests/{day.isoformat()}",
             "groups": self._groups(placed, language),
             "preheader": preheader,
@@ -192,6 +201,8 @@ class DigestRenderer:
             edition.overflow,
             subscriber.sections,
         )
+        if edition.cadence != "daily":  # daily keys (and their boundaries) stay as they were
+            key += (edition.cadence,)
         found = self._prepared.get(key)
         if found is not None:
             return found
@@ -199,7 +210,9 @@ class DigestRenderer:
             self._prepared.clear()
         t = labels(language)
         placed = list(zip(edition.placed, edition.articles, strict=True))
-        context = self.page_context(placed, edition.edition_date, language, web=False)
+        context = self.page_context(
+            placed, edition.edition_date, language, web=False, cadence=edition.cadence
+        )
         site = self.settings.site.title
         if edition.overflow:
             template = t["overflow_one"] if edition.overflow == 1 else t["overflow"]
@@ -220,6 +233,7 @@ class DigestRenderer:
                 top_headline=_plain(edition.articles[0].headline),
                 more=edition.total - 1,
                 count=edition.total,
+                weekly=edition.cadence == "weekly",
             )
         )
         digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]

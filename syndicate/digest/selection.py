@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from syndicate.articles import Article
 from syndicate.config import Settings
+from syndicate.subscribers.cadence import first_reach
 
 if TYPE_CHECKING:
     from syndicate.subscribers import Subscriber
@@ -36,6 +37,7 @@ class Edition:
     overflow: int = 0
     # The section each shown article is listed under (its first one the reader follows).
     placed: tuple[str, ...] = field(default=(), compare=False)
+    cadence: str = "daily"  # "weekly": the email speaks of this week
 
     @property
     def is_empty(self) -> bool:
@@ -59,8 +61,11 @@ def local_date(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
-def window_start(previous_cutoff: datetime | None, cutoff: datetime) -> datetime:
-    return previous_cutoff if previous_cutoff is not None else cutoff - FIRST_EDITION_REACH
+def window_start(
+    previous_cutoff: datetime | None, cutoff: datetime, reach: timedelta = FIRST_EDITION_REACH
+) -> datetime:
+    """Where the previous edition ended; a first edition reaches back ``reach``."""
+    return previous_cutoff if previous_cutoff is not None else cutoff - reach
 
 
 def web_window(settings: Settings, day: date, now: datetime) -> tuple[datetime, datetime]:
@@ -111,7 +116,7 @@ def select_edition(
     edition_date: date | None = None,
 ) -> Edition:
     """The edition ``subscriber`` gets at ``cutoff``; ``previous_cutoff`` None reaches back 24 h."""
-    start = window_start(previous_cutoff, cutoff)
+    start = window_start(previous_cutoff, cutoff, first_reach(subscriber.cadence))
     day = edition_date or local_date(cutoff, subscriber.timezone)
     in_window = (a for a in candidates if start < a.first_seen_at <= cutoff)
     ordered = arrange(in_window, settings, subscriber.sections)
@@ -125,4 +130,5 @@ def select_edition(
         articles=tuple(article for _, article in shown),
         overflow=len(ordered) - len(shown),
         placed=tuple(home for home, _ in shown),
+        cadence=subscriber.cadence,
     )

@@ -45,6 +45,8 @@ def _row(record: ArticleInput, content_hash: str, now: datetime) -> dict[str, An
         "updated_at": record.updated_at or now,
         "changed_at": now,
         "withdrawn": record.withdrawn,
+        "breaking": record.breaking,
+        "correction": record.correction,
         "content_hash": content_hash,
     }
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 
+from syndicate.store.lanes import edition_day
 from syndicate.store.queue import UNFINISHED, WAITING, claimable
 from syndicate.store.tables import outbox, subscribers
 from syndicate.store.upsert import insert_ignoring_conflicts
@@ -231,7 +232,7 @@ def without_edition(
     )
     query = (
         select(subscribers.c.id)
-        .where(subscribers.c.status == "active", in_groups, ~has_row)
+        .where(subscribers.c.status == "active", in_groups, edition_day(edition_date), ~has_row)
         .order_by(subscribers.c.id)
     )
     return list(conn.execute(query).scalars())

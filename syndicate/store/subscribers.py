@@ -56,6 +56,9 @@ def _load(conn: Connection, where: Any = None, lock: bool = False) -> list[Subsc
             created_at=r.created_at,
             link_key=r.link_key,
             unkeyed_links=r.unkeyed_links,
+            cadence=r.cadence,
+            weekday=r.weekday or "",
+            alerts=r.alerts,
         )
         for r in rows
     ]
@@ -136,6 +139,9 @@ def _profile(item: SubscriberInput) -> dict[str, Any]:
         "timezone": item.timezone,
         "language": item.language,
         "digest_time": item.digest_time,
+        "cadence": item.cadence,
+        "weekday": item.weekday or None,
+        "alerts": item.alerts,
     }
 
 
@@ -146,12 +152,17 @@ def set_preferences(
     timezone: str,
     language: str,
     digest_time: str,
+    lane: tuple[str, str, bool] | None = None,
 ) -> None:
-    conn.execute(
-        update(subscribers)
-        .where(subscribers.c.id == subscriber_id)
-        .values(timezone=timezone, language=language, digest_time=digest_time)
-    )
+    """``lane`` (cadence, weekday, alerts), when given, is set too."""
+    values: dict[str, Any] = {
+        "timezone": timezone,
+        "language": language,
+        "digest_time": digest_time,
+    }
+    if lane is not None:
+        values.update(cadence=lane[0], weekday=lane[1] or None, alerts=lane[2])
+    conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id).values(**values))
     set_sections(conn, subscriber_id, sections)
 
 
@@ -246,11 +257,16 @@ def save(
 
 
 def _same(existing: Subscriber, item: SubscriberInput, status: str) -> bool:
-    return (existing.status, existing.timezone, existing.language, existing.digest_time) == (
+    mine = (existing.status, existing.timezone, existing.language, existing.digest_time)
+    lane = (existing.cadence, existing.weekday, existing.alerts)
+    return mine + lane == (
         status,
         item.timezone,
         item.language,
         item.digest_time,
+        item.cadence,
+        item.weekday,
+        item.alerts,
     ) and sorted(existing.sections) == sorted(item.sections)
 
 

@@ -19,6 +19,9 @@ class Subscriber:
     # Signed into this row's links and Message-IDs; a row added later has another.
     link_key: str = ""
     unkeyed_links: bool = False  # links without a key (made before keys) still name this row
+    cadence: str = "daily"  # or "weekly", on ``weekday``
+    weekday: str = ""  # mon..sun for a weekly reader
+    alerts: bool = False  # breaking-news alerts for the sections followed
 
     def reads(self, slug: str) -> bool:
         return not self.sections or slug in self.sections
@@ -32,3 +35,6 @@ class SubscriberInput:
     language: str
     digest_time: str
     status: str = "active"
+    cadence: str = "daily"
+    weekday: str = ""
+    alerts: bool = False
