@@ -115,6 +115,13 @@ class Article:
         return self.published_at or self.first_seen_at
 
 
+def note_mark(note: str) -> str:
+    """A short fingerprint of a correction note: what a reader was last shown of it."""
+    if not note:
+        return ""
+    return hashlib.sha256(note.encode("utf-8")).hexdigest()[:16]
+
+
 # -- validation helpers ---------------------------------------------------
 
 

@@ -124,8 +124,7 @@ def list_subscribers(rt: Runtime, as_csv: bool) -> None:
         if s.alerts:
             lane += "+alerts"
         console.line(
-            f"{s.email}\t{s.status}\t{chosen}\t{s.timezone}\t{s.language}\t{s.digest_time}"
-            f"\t{lane}"
+            f"{s.email}\t{s.status}\t{chosen}\t{s.timezone}\t{s.language}\t{s.digest_time}\t{lane}"
         )
     console.line(f"{len(items)} subscribers")
 

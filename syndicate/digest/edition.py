@@ -27,6 +27,7 @@ from syndicate.addresses import BadAddress, mask
 from syndicate.articles import Article
 from syndicate.clock import Clock
 from syndicate.config import Settings
+from syndicate.digest import corrections, history
 from syndicate.digest.dkim import load_signer
 from syndicate.digest.render import DigestRenderer
 from syndicate.digest.selection import (
@@ -36,9 +37,10 @@ from syndicate.digest.selection import (
     window_start,
 )
 from syndicate.digest.template_errors import TemplateFailed
-from syndicate.store import articles
+from syndicate.store import articles, carried
 from syndicate.store import outbox as outbox_store
 from syndicate.store import subscribers as subscriber_store
+from syndicate.store.carried import Carried
 from syndicate.store.outbox import NewMessage, digest_key
 from syndicate.subscribers.cadence import first_reach, is_edition_day
 from syndicate.subscribers.records import Subscriber
@@ -159,13 +161,25 @@ def _row(
     pool: _Candidates,
     renderer: DigestRenderer,
     now: datetime,
-) -> NewMessage:
+    past: history.History,
+) -> tuple[NewMessage, list[Carried]]:
+    """The reader's outbox row and what it carries (nothing unless it is queued)."""
     start = window_start(previous, now, first_reach(subscriber.cadence))
     try:
         edition = select_edition(
-            subscriber, pool.after(start), previous, now, renderer.settings, day
+            subscriber,
+            pool.after(start),
+            previous,
+            now,
+            renderer.settings,
+            day,
+            already=past.got(subscriber.id),
+            notices=past.owed(subscriber.id),
         )
-        return outbox_row(edition, subscriber, renderer, now)
+        row = outbox_row(edition, subscriber, renderer, now)
+        if row.state != "queued":
+            return row, []
+        return row, corrections.carried(edition.articles, edition.notices)
     except TemplateFailed:
         # Not this reader's problem but the edition's: the tick fails and says so, the
         # slot shows as overdue, and the fixed template sends every reader's edition.
@@ -173,12 +187,12 @@ def _row(
     except BadAddress as exc:
         reason = f"cannot build the message: address refused: {exc.reason}"
         log.warning("edition %s for %s: %s", day, mask(subscriber.email), reason)
-        return failed_row(subscriber, day, start, now, reason)
+        return failed_row(subscriber, day, start, now, reason), []
     except Exception as exc:  # this subscriber's message only; the batch goes on
         reason = f"cannot build the message: {exc.__class__.__name__}: {exc}"
         log.warning("edition %s for %s: %s", day, mask(subscriber.email), reason)
         log.debug("edition %s for subscriber %d", day, subscriber.id, exc_info=True)
-        return failed_row(subscriber, day, start, now, reason)
+        return failed_row(subscriber, day, start, now, reason), []
 
 
 def _edition_day(subscriber: Subscriber, settings: Settings, now: datetime) -> date:
@@ -221,9 +235,12 @@ def enqueue_editions(
                 window_start(previous.get(s.id), now, first_reach(s.cadence)) for s in todo
             )
             pool.load(conn, earliest)
-        rows = [_row(s, days[s.id], previous.get(s.id), pool, renderer, now) for s in todo]
+            past = history.load(conn, [s.id for s in todo], pool.after(earliest))
+        made = [_row(s, days[s.id], previous.get(s.id), pool, renderer, now, past) for s in todo]
+        rows = [row for row, _ in made]
         with engine.begin() as conn:
             inserted = outbox_store.enqueue(conn, rows)
+            carried.record(conn, "digest", {row.key: items for row, items in made if items})
         report.existing += len(rows) - len(inserted)
         queued = sum(1 for state in inserted if state == "queued")
         failed = sum(1 for state in inserted if state == "failed")
@@ -233,7 +250,7 @@ def enqueue_editions(
         metrics.DIGESTS.labels(event="queued").inc(queued)
         if failed:
             metrics.DIGESTS.labels(event="failed").inc(failed)
-        del rows
+        del rows, made
     return report
 
 

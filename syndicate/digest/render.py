@@ -105,6 +105,13 @@ class _Prepared:
     boundary: str
 
 
+def _top_headline(edition: Edition, t: dict[str, str]) -> str:
+    """The first article's headline; for an edition of corrections alone, the first one's."""
+    if edition.articles:
+        return _plain(edition.articles[0].headline)
+    return f"{t['corrections_title']}: {_plain(edition.notices[0].article.headline)}"
+
+
 class DigestRenderer:
     """Renders editions to message bytes, caching what subscribers share.
 
@@ -190,10 +197,11 @@ class DigestRenderer:
             "overflow": 0,
             "overflow_text": "",
             "intro": "",
+            "corrections": [],
         }
 
     def _prepare(self, edition: Edition, subscriber: Subscriber, language: str) -> _Prepared:
-        key = (
+        key: tuple[Any, ...] = (
             edition.edition_date,
             language,
             tuple((a.id, a.updated_at) for a in edition.articles),
@@ -203,6 +211,8 @@ class DigestRenderer:
         )
         if edition.cadence != "daily":  # daily keys (and their boundaries) stay as they were
             key += (edition.cadence,)
+        if edition.notices:
+            key += tuple((n.article.id, n.kind, n.note) for n in edition.notices)
         found = self._prepared.get(key)
         if found is not None:
             return found
@@ -218,6 +228,15 @@ class DigestRenderer:
             template = t["overflow_one"] if edition.overflow == 1 else t["overflow"]
             context["overflow"] = edition.overflow
             context["overflow_text"] = template.format(count=edition.overflow, site=site)
+        context["corrections"] = [
+            {
+                "headline": _plain(n.article.headline),
+                "url": _plain(n.article.url),
+                "note": _plain(n.note),
+                "retracted": n.kind == "retraction",
+            }
+            for n in edition.notices
+        ]
         context["why_text"] = t["why"].format(
             email=mime.slot_marker("email"),
             sections=self._followed(subscriber, t),
@@ -230,8 +249,8 @@ class DigestRenderer:
         subject = text.plain(
             subject_template(self.settings, language).render(
                 date=short_date(edition.edition_date, language),
-                top_headline=_plain(edition.articles[0].headline),
-                more=edition.total - 1,
+                top_headline=_top_headline(edition, t),
+                more=max(edition.total - 1, 0),
                 count=edition.total,
                 weekly=edition.cadence == "weekly",
             )

@@ -8,7 +8,7 @@ editions tile time with no gap and no overlap whatever the send schedule was;
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from syndicate.articles import Article
 from syndicate.config import Settings
+from syndicate.digest.corrections import Notice
 from syndicate.subscribers.cadence import first_reach
 
 if TYPE_CHECKING:
@@ -38,10 +39,12 @@ class Edition:
     # The section each shown article is listed under (its first one the reader follows).
     placed: tuple[str, ...] = field(default=(), compare=False)
     cadence: str = "daily"  # "weekly": the email speaks of this week
+    # Corrections and retractions of articles this reader got before (digest.corrections).
+    notices: tuple[Notice, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not self.articles
+        return not self.articles and not self.notices
 
     @property
     def total(self) -> int:
@@ -114,11 +117,18 @@ def select_edition(
     cutoff: datetime,
     settings: Settings,
     edition_date: date | None = None,
+    already: Collection[int] = (),
+    notices: Sequence[Notice] = (),
 ) -> Edition:
-    """The edition ``subscriber`` gets at ``cutoff``; ``previous_cutoff`` None reaches back 24 h."""
+    """The edition ``subscriber`` gets at ``cutoff``; ``previous_cutoff`` None reaches back
+    one period (a day, or a week for a weekly reader).
+
+    ``already``: ids of articles this reader already got (as an alert): not repeated.
+    ``notices``: the corrections and retractions owed to this reader.
+    """
     start = window_start(previous_cutoff, cutoff, first_reach(subscriber.cadence))
     day = edition_date or local_date(cutoff, subscriber.timezone)
-    in_window = (a for a in candidates if start < a.first_seen_at <= cutoff)
+    in_window = (a for a in candidates if start < a.first_seen_at <= cutoff and a.id not in already)
     ordered = arrange(in_window, settings, subscriber.sections)
     limit = settings.digest.max_articles
     shown = ordered[:limit]
@@ -131,4 +141,5 @@ def select_edition(
         overflow=len(ordered) - len(shown),
         placed=tuple(home for home, _ in shown),
         cadence=subscriber.cadence,
+        notices=tuple(notices),
     )

@@ -238,3 +238,12 @@ def changed_since(conn: Connection, moment: datetime) -> list[tuple[int, datetim
 
 def count(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(articles)).scalar_one()
+
+
+def by_ids(conn: Connection, ids: Iterable[int]) -> list[Article]:
+    """These articles (withdrawn ones too), in id order."""
+    wanted = sorted(set(ids))
+    found: list[Article] = []
+    for start in range(0, len(wanted), _CHUNK):
+        found.extend(_load(conn, articles.c.id.in_(wanted[start : start + _CHUNK])))
+    return found

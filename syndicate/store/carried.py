@@ -124,4 +124,3 @@ def last_told(conn: Connection, subscriber_ids: Sequence[int]) -> list[LastTold]
         ),
     )
     return [LastTold(*row) for row in conn.execute(query)]
-

@@ -52,7 +52,9 @@ def parse_alerts(value: str | bool | None) -> bool:
         return True
     if cleaned in _FALSE:
         return False
-    raise InputError(field="alerts", reason=f"{value!r} is not true or false", hint="use true or false")
+    raise InputError(
+        field="alerts", reason=f"{value!r} is not true or false", hint="use true or false"
+    )
 
 
 def _lane(cadence: str | None, weekday: str | None) -> tuple[str, str]:

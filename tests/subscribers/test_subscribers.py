@@ -140,7 +140,8 @@ def test_csv_import_reports_bad_rows_and_keeps_good(
         listed = subscriber_store.list_all(conn)
     exported = subscribers.to_csv(listed)
     assert (
-        exported.splitlines()[1] == "one@example.org,politics;world,Europe/Madrid,en,08:30,active,daily,,false"
+        exported.splitlines()[1]
+        == "one@example.org,politics;world,Europe/Madrid,en,08:30,active,daily,,false"
     )
     assert "two@example.org,,America/Lima,en,07:00,active" in exported
     assert "four@example.org,mundo,America/Lima,es,07:00,pending" in exported

@@ -35,9 +35,7 @@ def upgrade() -> None:
     op.add_column(
         "articles", sa.Column("breaking", sa.Boolean(), nullable=False, server_default=sa.false())
     )
-    op.add_column(
-        "articles", sa.Column("correction", sa.Text(), nullable=False, server_default="")
-    )
+    op.add_column("articles", sa.Column("correction", sa.Text(), nullable=False, server_default=""))
     op.create_table(
         "outbox_articles",
         sa.Column("outbox_id", sa.Integer(), nullable=False),
