@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from syndicate.articles import Article, note_mark
-from syndicate.store.carried import Carried, LastTold
+from syndicate.subscribers.received import Carried, LastTold
 
 CORRECTION = "correction"
 RETRACTION = "retraction"

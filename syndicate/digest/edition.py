@@ -40,9 +40,9 @@ from syndicate.digest.template_errors import TemplateFailed
 from syndicate.store import articles, carried
 from syndicate.store import outbox as outbox_store
 from syndicate.store import subscribers as subscriber_store
-from syndicate.store.carried import Carried
 from syndicate.store.outbox import NewMessage, digest_key
 from syndicate.subscribers.cadence import first_reach, is_edition_day
+from syndicate.subscribers.received import Carried
 from syndicate.subscribers.records import Subscriber
 
 BATCH = 250

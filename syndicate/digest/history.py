@@ -18,6 +18,7 @@ from syndicate.digest import corrections
 from syndicate.digest.corrections import Notice
 from syndicate.store import articles as article_store
 from syndicate.store import carried
+from syndicate.subscribers.received import LastTold
 
 
 @dataclass
@@ -42,7 +43,7 @@ def load(conn: Connection, subscriber_ids: Sequence[int], candidates: Sequence[A
     told = carried.last_told(conn, subscriber_ids)
     if told:
         found = {a.id: a for a in article_store.by_ids(conn, {t.article_id for t in told})}
-        by_reader: dict[int, list[carried.LastTold]] = defaultdict(list)
+        by_reader: dict[int, list[LastTold]] = defaultdict(list)
         for item in told:
             by_reader[item.subscriber_id].append(item)
         for sid, items in by_reader.items():

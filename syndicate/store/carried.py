@@ -9,26 +9,17 @@ correction or a withdrawal must reach (``digest.corrections``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, func, select
 
 from syndicate.store.queue import UNFINISHED
 from syndicate.store.tables import articles, outbox, outbox_articles
 from syndicate.store.upsert import insert_ignoring_conflicts
+from syndicate.subscribers.received import Carried, LastTold
 
 _CHUNK = 500
 # Rows that reached the reader or are on their way: a failed or skipped row told nobody.
 TOLD = ("sent", *UNFINISHED)
-
-
-@dataclass(frozen=True)
-class Carried:
-    """One article in one message: as "article", "alert", "correction" or "retraction"."""
-
-    article_id: int
-    role: str
-    note: str = ""  # short hash of the correction note the reader saw with it
 
 
 def record(conn: Connection, kind: str, carried: Mapping[str, Sequence[Carried]]) -> int:
@@ -77,16 +68,6 @@ def received(
         )
     )
     return {(sid, aid) for sid, aid in conn.execute(query)}
-
-
-@dataclass(frozen=True)
-class LastTold:
-    """What a reader last heard of an article: the role and the note hash of that message."""
-
-    subscriber_id: int
-    article_id: int
-    role: str
-    note: str
 
 
 def last_told(conn: Connection, subscriber_ids: Sequence[int]) -> list[LastTold]:
