@@ -40,6 +40,18 @@ DIGESTS = Counter(
     registry=None,
 )
 
+ALERTS = Counter(
+    "syndicate_alerts",
+    "Breaking-news alerts by event (queued, sent, retry, failed) counted by this process",
+    ["event"],
+    registry=None,
+)
+CORRECTIONS_DELIVERED = Counter(
+    "syndicate_corrections_delivered",
+    "Corrections and retractions in editions handed to the transport by this process",
+    registry=None,
+)
+
 DIGEST_TICKS = Counter(
     "syndicate_digest_ticks",
     "Digest ticks run by this process, by outcome (ok, failed)",
@@ -53,6 +65,8 @@ _PROCESS_METRICS = (
     ARTICLES_INGESTED,
     CONFIRMATIONS_SENT,
     DIGESTS,
+    ALERTS,
+    CORRECTIONS_DELIVERED,
 )
 
 

@@ -97,7 +97,7 @@ class RenderedMessage:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
     subject: str
     subject_header: bytes
     text: mime.Part
@@ -137,7 +137,7 @@ class DigestRenderer:
         self.mailto = f"mailto:{smtp_form(mailto)}" if mailto else ""
         self.signer = signer
         self._fragments: dict[tuple[Any, ...], Fragment] = {}
-        self._prepared: dict[tuple[Any, ...], _Prepared] = {}
+        self._prepared: dict[tuple[Any, ...], Prepared] = {}
         self._dates: dict[datetime, bytes] = {}
 
     # -- shared parts ------------------------------------------------------------
@@ -200,7 +200,7 @@ class DigestRenderer:
             "corrections": [],
         }
 
-    def _prepare(self, edition: Edition, subscriber: Subscriber, language: str) -> _Prepared:
+    def _prepare(self, edition: Edition, subscriber: Subscriber, language: str) -> Prepared:
         key: tuple[Any, ...] = (
             edition.edition_date,
             language,
@@ -256,7 +256,7 @@ class DigestRenderer:
             )
         )
         digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]
-        found = _Prepared(
+        found = Prepared(
             subject=subject,
             subject_header=mime.header("Subject", subject),
             text=mime.prepare_part("text/plain", text_page),
@@ -287,6 +287,17 @@ class DigestRenderer:
         language = language_of(subscriber.language, self.settings.site.language)
         with template_errors():
             prepared = self._prepare(edition, subscriber, language)
+        # The row's key makes it unique to this subscriber, not just to this id.
+        message_id = (
+            f"<{edition.edition_date:%Y%m%d}.{subscriber.id}.{subscriber.link_key}"
+            f".digest@{self.domain}>"
+        )
+        return self.personal(subscriber, prepared, message_id, edition.window_end)
+
+    def personal(
+        self, subscriber: Subscriber, prepared: Prepared, message_id: str, moment: datetime
+    ) -> RenderedMessage:
+        """One reader's message from a prepared body: their address, links and headers."""
         key = subscriber.link_key
         unsubscribe = tokens.sign(self.secret, "unsubscribe", subscriber.id, link_key=key)
         values = {
@@ -296,8 +307,6 @@ class DigestRenderer:
             + tokens.sign(self.secret, "preferences", subscriber.id, link_key=key),
         }
         escaped = {k: html.escape(v) for k, v in values.items()}
-        # The row's key makes it unique to this subscriber, not just to this id.
-        message_id = f"<{edition.edition_date:%Y%m%d}.{subscriber.id}.{key}.digest@{self.domain}>"
         unsubscribe_field = f"<{values['unsubscribe_url']}>"
         if self.mailto:
             unsubscribe_field += (
@@ -307,7 +316,7 @@ class DigestRenderer:
             self.from_header,
             mime.recipient(smtp_form(subscriber.email)),
             prepared.subject_header,
-            self._date_header(edition.window_end),
+            self._date_header(moment),
             f"Message-ID: {message_id}\r\n".encode("ascii"),
             self.list_id,
             f"List-Unsubscribe: {unsubscribe_field}\r\n".encode("ascii"),

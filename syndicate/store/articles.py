@@ -247,3 +247,13 @@ def by_ids(conn: Connection, ids: Iterable[int]) -> list[Article]:
     for start in range(0, len(wanted), _CHUNK):
         found.extend(_load(conn, articles.c.id.in_(wanted[start : start + _CHUNK])))
     return found
+
+
+def breaking_changed_since(conn: Connection, moment: datetime) -> list[Article]:
+    """Published breaking articles stored or changed after ``moment``, in id order."""
+    return _load(
+        conn,
+        (articles.c.changed_at > moment)
+        & articles.c.breaking.is_(True)
+        & articles.c.withdrawn.is_(False),
+    )

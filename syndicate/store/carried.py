@@ -9,6 +9,7 @@ correction or a withdrawal must reach (``digest.corrections``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy import Connection, and_, func, select
 
@@ -105,3 +106,22 @@ def last_told(conn: Connection, subscriber_ids: Sequence[int]) -> list[LastTold]
         ),
     )
     return [LastTold(*row) for row in conn.execute(query)]
+
+
+def alert_times(
+    conn: Connection, subscriber_ids: Sequence[int], since: datetime
+) -> dict[int, list[datetime]]:
+    """When each of these readers' alerts since ``since`` were queued (those that went or
+    will go out: a failed or skipped one does not count against the day's cap)."""
+    found: dict[int, list[datetime]] = {}
+    ids = list(subscriber_ids)
+    for start in range(0, len(ids), _CHUNK):
+        query = select(outbox.c.subscriber_id, outbox.c.created_at).where(
+            outbox.c.kind == "alert",
+            outbox.c.subscriber_id.in_(ids[start : start + _CHUNK]),
+            outbox.c.created_at >= since,
+            outbox.c.state.in_(TOLD),
+        )
+        for sid, at in conn.execute(query):
+            found.setdefault(sid, []).append(at)
+    return found

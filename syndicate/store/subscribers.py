@@ -369,3 +369,16 @@ def active_groups(conn: Connection) -> list[tuple[str, str]]:
             .distinct()
         ).all()
     return [(tz, hhmm) for tz, hhmm in rows]
+
+
+def alert_readers(conn: Connection, sections: Sequence[str]) -> list[Subscriber]:
+    """Active subscribers who asked for alerts and follow one of ``sections`` (or every one)."""
+    follows = select(subscriber_sections.c.subscriber_id).where(
+        subscriber_sections.c.section.in_(list(sections))
+    )
+    return _load(
+        conn,
+        (subscribers.c.status == "active")
+        & subscribers.c.alerts.is_(True)
+        & (subscribers.c.all_sections.is_(True) | subscribers.c.id.in_(follows)),
+    )

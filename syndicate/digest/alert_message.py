@@ -1,0 +1,80 @@
+"""The breaking-news alert: one short email per (reader, article), pure like the digest.
+
+Headline, image, lede and link (the digest's own article partial), then the
+unsubscribe and preferences links and the RFC 8058 one-click headers, from the
+same renderer as the digest so both always carry the same headers and links.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from syndicate import text
+from syndicate.articles import Article
+from syndicate.digest import mime
+from syndicate.digest.render import SLOTS, DigestRenderer, Prepared, RenderedMessage, _plain
+from syndicate.digest.template_errors import template_errors
+from syndicate.digest.templates import inline_css, labels, language_of
+
+if TYPE_CHECKING:
+    from syndicate.subscribers.records import Subscriber
+
+
+class AlertRenderer:
+    """Alert messages; the body of one article in one language is rendered once."""
+
+    def __init__(self, digest: DigestRenderer) -> None:
+        self.digest = digest
+        self._prepared: dict[tuple[object, ...], Prepared] = {}
+
+    def _prepare(self, article: Article, subscriber: Subscriber, language: str) -> Prepared:
+        key = (article.id, article.updated_at, language, subscriber.sections)
+        found = self._prepared.get(key)
+        if found is not None:
+            return found
+        if len(self._prepared) >= 64:
+            self._prepared.clear()
+        t = labels(language)
+        site = self.digest.settings.site
+        context = {
+            "lang": language,
+            "t": t,
+            "web": False,
+            "title": f"{site.title}: {t['alert_title']}",
+            "site_title": site.title,
+            "site_url": site.url,
+            "subtitle": t["alert_title"],
+            "preheader": _plain(article.lede)[:140],
+            "fragment": self.digest.fragment(article, language),
+            "why_text": t["alert_why"].format(
+                email=mime.slot_marker("email"),
+                sections=self.digest._followed(subscriber, t),
+                site=site.title,
+            ),
+        }
+        for slot in SLOTS:
+            context[slot] = mime.slot_marker(slot)
+        env = self.digest.env
+        html_page = inline_css(env.get_template("alert.html.j2").render(context))
+        text_page = env.get_template("alert.txt.j2").render(context)
+        subject = text.plain(t["alert_subject"].format(headline=_plain(article.headline)))
+        digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]
+        found = Prepared(
+            subject=subject,
+            subject_header=mime.header("Subject", subject),
+            text=mime.prepare_part("text/plain", text_page),
+            html=mime.prepare_part("text/html", html_page),
+            boundary=f"=_alert_{digest}",
+        )
+        self._prepared[key] = found
+        return found
+
+    def message(self, article: Article, subscriber: Subscriber, now: datetime) -> RenderedMessage:
+        language = language_of(subscriber.language, self.digest.settings.site.language)
+        with template_errors():
+            prepared = self._prepare(article, subscriber, language)
+        key = subscriber.link_key
+        message_id = f"<alert.{article.id}.{subscriber.id}.{key}@{self.digest.domain}>"
+        return self.digest.personal(subscriber, prepared, message_id, now)
