@@ -46,11 +46,6 @@ ALERTS = Counter(
     ["event"],
     registry=None,
 )
-CORRECTIONS_DELIVERED = Counter(
-    "syndicate_corrections_delivered",
-    "Corrections and retractions in editions handed to the transport by this process",
-    registry=None,
-)
 
 DIGEST_TICKS = Counter(
     "syndicate_digest_ticks",
@@ -66,7 +61,6 @@ _PROCESS_METRICS = (
     CONFIRMATIONS_SENT,
     DIGESTS,
     ALERTS,
-    CORRECTIONS_DELIVERED,
 )
 
 
@@ -79,7 +73,7 @@ class StoreCollector(Collector):
         self.alarm_facts = alarm_facts
 
     def collect(self) -> Iterator[Any]:
-        from syndicate.store import outbox, state, subscribers
+        from syndicate.store import carried, outbox, state, subscribers
         from syndicate.subscribers.lifecycle import STATUSES
 
         up = GaugeMetricFamily("syndicate_store_up", "1 when the database answered the scrape")
@@ -88,6 +82,7 @@ class StoreCollector(Collector):
                 by_kind = outbox.counts(conn)
                 by_status = subscribers.counts_by_status(conn)
                 last_build = state.last_feed_build(conn)
+                notices = carried.notices_delivered(conn)
         except SQLAlchemyError:
             up.add_metric([], 0)
             yield up
@@ -103,6 +98,19 @@ class StoreCollector(Collector):
         for row_state in ("queued", "sending", "retry", "sent", "failed", "skipped"):
             digests.add_metric([row_state], counts.get(row_state, 0))
         yield digests
+        alerts = GaugeMetricFamily(
+            "syndicate_alert_messages", "Breaking-news alert outbox rows by state", labels=["state"]
+        )
+        alert_counts = {row_state: n for kind, row_state, n in by_kind if kind == "alert"}
+        for row_state in ("queued", "sending", "retry", "sent", "failed", "skipped"):
+            alerts.add_metric([row_state], alert_counts.get(row_state, 0))
+        yield alerts
+        told = GaugeMetricFamily(
+            "syndicate_corrections_delivered",
+            "Corrections and retractions carried by editions that were sent",
+        )
+        told.add_metric([], notices)
+        yield told
         people = GaugeMetricFamily(
             "syndicate_subscribers", "Subscribers by status", labels=["status"]
         )

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from syndicate.clock import FixedClock
 from syndicate.config import Settings
 from syndicate.digest.edition import enqueue_editions
+from syndicate.store.tables import outbox
+from tests.cli import syndicate
 from tests.lanes_helpers import add_reader, edition_text, editions, sent_dates
 from tests.stored_articles import add_articles
 
@@ -60,6 +63,11 @@ def test_a_correction_reaches_the_reader_who_got_the_article_alone(
     )
     enqueue_editions(engine, db_settings, FixedClock(TUESDAY + timedelta(days=2)))
     assert sent_dates(engine, a)[-1] == date(2026, 12, 3)
+    # Once sent, `status` counts the corrections delivered (two, both to A).
+    with engine.begin() as conn:
+        conn.execute(update(outbox).values(state="sent"))
+    shown = syndicate(Path(db_settings.source), "status")
+    assert "corrections delivered: 2" in shown.stdout, shown.stdout + shown.stderr
 
 
 def test_a_withdrawal_gets_a_retracted_line_for_those_who_got_it(

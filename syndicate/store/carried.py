@@ -125,3 +125,14 @@ def alert_times(
         for sid, at in conn.execute(query):
             found.setdefault(sid, []).append(at)
     return found
+
+
+def notices_delivered(conn: Connection) -> int:
+    """Corrections and retractions in editions that reached the relay."""
+    query = (
+        select(func.count())
+        .select_from(outbox_articles)
+        .join(outbox, outbox.c.id == outbox_articles.c.outbox_id)
+        .where(outbox_articles.c.role.in_(["correction", "retraction"]), outbox.c.state == "sent")
+    )
+    return int(conn.execute(query).scalar_one())
