@@ -7,14 +7,21 @@ same renderer as the digest so both always carry the same headers and links.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from syndicate import text
 from syndicate.articles import Article
 from syndicate.digest import mime
-from syndicate.digest.render import SLOTS, DigestRenderer, Prepared, RenderedMessage, _plain
+from syndicate.digest.render import (
+    SLOTS,
+    DigestRenderer,
+    Prepared,
+    RenderedMessage,
+    _fingerprint,
+    _plain,
+    prepare,
+)
 from syndicate.digest.template_errors import template_errors
 from syndicate.digest.templates import inline_css, labels, language_of
 
@@ -27,7 +34,7 @@ class AlertRenderer:
 
     def __init__(self, digest: DigestRenderer) -> None:
         self.digest = digest
-        self._prepared: dict[tuple[object, ...], Prepared] = {}
+        self._prepared: dict[tuple[Any, ...], Prepared] = {}
 
     def _prepare(self, article: Article, subscriber: Subscriber, language: str) -> Prepared:
         key = (article.id, article.updated_at, language, subscriber.sections)
@@ -60,14 +67,7 @@ class AlertRenderer:
         html_page = inline_css(env.get_template("alert.html.j2").render(context))
         text_page = env.get_template("alert.txt.j2").render(context)
         subject = text.plain(t["alert_subject"].format(headline=_plain(article.headline)))
-        digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]
-        found = Prepared(
-            subject=subject,
-            subject_header=mime.header("Subject", subject),
-            text=mime.prepare_part("text/plain", text_page),
-            html=mime.prepare_part("text/html", html_page),
-            boundary=f"=_alert_{digest}",
-        )
+        found = prepare(subject, text_page, html_page, f"=_alert_{_fingerprint(key)}")
         self._prepared[key] = found
         return found
 

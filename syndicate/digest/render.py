@@ -105,6 +105,21 @@ class Prepared:
     boundary: str
 
 
+def _fingerprint(key: tuple[Any, ...]) -> str:
+    return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]
+
+
+def prepare(subject: str, text_page: str, html_page: str, boundary: str) -> Prepared:
+    """A message body shared by every reader who gets the same content."""
+    return Prepared(
+        subject=subject,
+        subject_header=mime.header("Subject", subject),
+        text=mime.prepare_part("text/plain", text_page),
+        html=mime.prepare_part("text/html", html_page),
+        boundary=boundary,
+    )
+
+
 def _top_headline(edition: Edition, t: dict[str, str]) -> str:
     """The first article's headline; for an edition of corrections alone, the first one's."""
     if edition.articles:
@@ -255,14 +270,7 @@ class DigestRenderer:
                 weekly=edition.cadence == "weekly",
             )
         )
-        digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]
-        found = Prepared(
-            subject=subject,
-            subject_header=mime.header("Subject", subject),
-            text=mime.prepare_part("text/plain", text_page),
-            html=mime.prepare_part("text/html", html_page),
-            boundary=f"=_digest_{digest}",
-        )
+        found = prepare(subject, text_page, html_page, f"=_digest_{_fingerprint(key)}")
         self._prepared[key] = found
         return found
 
