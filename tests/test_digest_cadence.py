@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine
 
 from syndicate.clock import FixedClock
 from syndicate.config import Settings
+from syndicate.digest.slots import slot_instant
 from syndicate.schedule.tick import digest_tick
 from syndicate.store import subscribers as subscriber_store
 from tests.lanes_helpers import add_reader, edition_text, editions, sent_dates
+from tests.schedule_helpers import record_editions
 from tests.stored_articles import add_articles
+from tests.test_schedule_due import sent_at
 
 START = datetime(2026, 12, 3, 0, 0, tzinfo=UTC)  # a Thursday
 END = datetime(2026, 12, 16, 13, 0, tzinfo=UTC)  # the second Wednesday after, 08:00 in Lima
@@ -121,3 +125,36 @@ def test_switching_between_daily_and_weekly_misses_nothing_and_repeats_nothing(
     assert carried[date(2026, 12, 9)] == [f"News 2026-12-0{d}" for d in (6, 7, 8, 9)]
     # The reader who stayed daily had one edition a day throughout.
     assert len(sent_dates(engine, daily)) == 14
+
+
+@pytest.mark.parametrize(
+    ("start", "zone", "hhmm", "sunday"),
+    [
+        (datetime(2026, 3, 28, 12, 0, tzinfo=UTC), "Europe/Madrid", "02:30", date(2026, 3, 29)),
+        (datetime(2026, 10, 24, 12, 0, tzinfo=UTC), "Europe/Madrid", "02:30", date(2026, 10, 25)),
+        (datetime(2026, 10, 31, 12, 0, tzinfo=UTC), "America/New_York", "01:30", date(2026, 11, 1)),
+    ],
+)
+def test_a_weekly_reader_on_a_dst_sunday_gets_it_once(
+    engine: Engine, db_settings: Settings, start: datetime, zone: str, hhmm: str, sunday: date
+) -> None:
+    """The skipped or repeated hour falls on the weekly reader's day: one edition, that day."""
+    add_reader(
+        engine,
+        db_settings,
+        "sunday@example.org",
+        timezone=zone,
+        digest_time=hhmm,
+        cadence="weekly",
+        weekday="sun",
+    )
+    clock = FixedClock(start)
+    while clock.now() < start + timedelta(days=3):
+        digest_tick(engine, db_settings, clock, record_editions)
+        clock.advance(minutes=10)
+    at = {
+        day: when for (email, day), when in sent_at(engine).items() if email == "sunday@example.org"
+    }
+    assert list(at) == [sunday]
+    slot = slot_instant(sunday, hhmm, zone)
+    assert slot <= at[sunday] < slot + timedelta(minutes=10)
