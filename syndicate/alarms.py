@@ -15,10 +15,15 @@ from sqlalchemy import Engine
 
 from syndicate.config import Settings
 from syndicate.digest.due import overdue
-from syndicate.store import health
+from syndicate.store import bounces, health
 
 # A send slot is overdue when it passed more than poll_seconds and this long ago.
 OVERDUE_MARGIN = timedelta(seconds=60)
+# An edition whose reports pass these shares of its sent digests puts the domain at risk:
+# mailbox providers ask bulk senders to keep complaints well under 0.3 %.
+COMPLAINT_RATE_ALARM = 0.001
+HARD_BOUNCE_RATE_ALARM = 0.02
+REPORT_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,9 @@ class Facts:
     edition: date | None
     edition_states: dict[str, int] = field(default_factory=dict)
     oldest_limit: timedelta = timedelta(hours=2)
+    # Bounce and complaint reports: per edition of the last REPORT_DAYS, and over them.
+    report_editions: dict[date, bounces.Counts] = field(default_factory=dict)
+    report_recent: bounces.Counts = field(default_factory=bounces.Counts)
 
     @property
     def oldest_age(self) -> float:
@@ -67,6 +75,25 @@ class Facts:
                 f"{self.edition_states['failed']} digest(s) of {self.edition} failed; "
                 "see `syndicate outbox list --state failed`, resend with `syndicate outbox retry`"
             )
+        lines.update(self.deliverability())
+        return lines
+
+    def deliverability(self) -> dict[str, str]:
+        """An edition whose complaint or hard-bounce rate is past what keeps a domain trusted."""
+        lines: dict[str, str] = {}
+        for edition, counts in self.report_editions.items():
+            if not counts.sent:
+                continue
+            for kind, limit, words in (
+                ("complaint", COMPLAINT_RATE_ALARM, "spam complaints"),
+                ("hard", HARD_BOUNCE_RATE_ALARM, "hard bounces"),
+            ):
+                if counts.by_kind.get(kind, 0) and counts.rate(kind) >= limit:
+                    lines[f"{kind}:{edition}"] = (
+                        f"edition {edition}: {counts.by_kind[kind]} {words} of {counts.sent} "
+                        f"sent ({counts.rate(kind):.2%}, alarm at {limit:.1%}); "
+                        "see `syndicate subscribers list`"
+                    )
         return lines
 
 
@@ -79,9 +106,12 @@ def read(engine: Engine, settings: Settings, now: datetime) -> Facts:
         relay = health.relay_failing_since(conn)
         # The newest edition of any timezone: a day ahead of UTC at most.
         edition, states = health.latest_edition(conn, (now + timedelta(days=1)).date())
+        since = now - timedelta(days=REPORT_DAYS)
+        editions = bounces.edition_counts(conn, since.date())
+        recent = bounces.recent_counts(conn, since)
     # A healthy queue drains within one longest wait between tries.
     limit = timedelta(seconds=max(2 * settings.delivery.max_retry_interval_seconds, 600))
-    return Facts(now, tick, late, oldest, relay, edition, states, limit)
+    return Facts(now, tick, late, oldest, relay, edition, states, limit, editions, recent)
 
 
 class AlarmLog:

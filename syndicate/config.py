@@ -346,6 +346,40 @@ class SmtpSettings(_Table):
     ca_file: str = ""
 
 
+def _check_return_path(value: str) -> str:
+    if not value:
+        return ""
+    address = _check_address(value, "bounces@news.example.org")
+    if "+" in address.rpartition("@")[0]:
+        raise ValueError(
+            f"{value!r}: the part before @ must not hold '+'; the token is added after it"
+        )
+    return address
+
+
+def _check_listen(value: str) -> str:
+    if not value:
+        return ""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not host:port; write e.g. '127.0.0.1:2525'")
+    return value
+
+
+class BouncesSettings(_Table):
+    # VERP return path: each message's envelope sender becomes local+token@domain.
+    return_path: Annotated[str, AfterValidator(_check_return_path)] = ""
+    # host:port of the bounce SMTP receiver that `syndicate run` starts; "" = off.
+    listen: Annotated[str, AfterValidator(_check_listen)] = ""
+    soft_limit: int = Field(3, ge=1, le=1000)
+    soft_window_days: int = Field(14, ge=1, le=3650)
+
+    @property
+    def listen_at(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
 def _check_networks(values: list[str]) -> list[str]:
     for value in values:
         try:
@@ -376,6 +410,7 @@ class Settings(_Table):
     delivery: DeliverySettings = DeliverySettings()
     smtp: SmtpSettings = SmtpSettings()
     server: ServerSettings = ServerSettings()
+    bounces: BouncesSettings = BouncesSettings()
 
     # Filled from the environment by ``load``; never read from the file.
     secret: SecretStr = SecretStr("")
@@ -556,6 +591,7 @@ _TABLE_MODELS: dict[str, type[BaseModel]] = {
     "delivery": DeliverySettings,
     "smtp": SmtpSettings,
     "server": ServerSettings,
+    "bounces": BouncesSettings,
 }
 _TOP_LEVEL = list(_TABLE_MODELS)
 
@@ -718,6 +754,11 @@ def config_warnings(settings: Settings) -> list[str]:
         )
     if not settings.secret.get_secret_value():
         warnings.append(secret_problem(settings) or "")
+        if settings.bounces.return_path:
+            warnings.append(
+                f"[bounces] return_path is set but {SECRET_ENV} is not: messages go out with "
+                "the From address as envelope sender (no VERP) until it is set"
+            )
     return warnings
 
 

@@ -54,7 +54,15 @@ DIGEST_TICKS = Counter(
     registry=None,
 )
 
+BOUNCE_REPORTS = Counter(
+    "syndicate_bounce_reports",
+    "Bounce and complaint reports taken in by this process, by kind and source",
+    ["kind", "source"],
+    registry=None,
+)
+
 _PROCESS_METRICS = (
+    BOUNCE_REPORTS,
     DIGEST_TICKS,
     FEEDS_BUILT,
     ARTICLES_INGESTED,
@@ -178,6 +186,42 @@ class StoreCollector(Collector):
         for row_state in ("queued", "sending", "retry", "sent", "failed", "skipped"):
             edition.add_metric([row_state], facts.edition_states.get(row_state, 0))
         yield edition
+        yield from self._reports(facts)
+
+    def _reports(self, facts: Any) -> Iterator[Any]:
+        """Bounce and complaint reports over the last days and per edition, with their rates."""
+        from syndicate.store.bounces import COUNTED
+
+        recent = GaugeMetricFamily(
+            "syndicate_bounce_reports_7d", "Reports received in the last 7 days", labels=["kind"]
+        )
+        recent_rate = GaugeMetricFamily(
+            "syndicate_bounce_rate_7d",
+            "Reports of the last 7 days per message sent in that time",
+            labels=["kind"],
+        )
+        per_edition = GaugeMetricFamily(
+            "syndicate_edition_bounce_reports",
+            "Reports about each edition of the last 7 days",
+            labels=["edition", "kind"],
+        )
+        edition_rate = GaugeMetricFamily(
+            "syndicate_edition_bounce_rate",
+            "Reports about each edition per digest of it sent",
+            labels=["edition", "kind"],
+        )
+        for kind in COUNTED:
+            recent.add_metric([kind], facts.report_recent.by_kind.get(kind, 0))
+            recent_rate.add_metric([kind], facts.report_recent.rate(kind))
+            for day, counts in facts.report_editions.items():
+                per_edition.add_metric([str(day), kind], counts.by_kind.get(kind, 0))
+                edition_rate.add_metric([str(day), kind], counts.rate(kind))
+        alarm = GaugeMetricFamily(
+            "syndicate_deliverability_alarm",
+            "1 when an edition's complaint rate is at 0.1 % or its hard-bounce rate at 2 %",
+        )
+        alarm.add_metric([], 1.0 if facts.deliverability() else 0.0)
+        yield from (recent, recent_rate, per_edition, edition_rate, alarm)
 
 
 class FeedRequestCollector(Collector):

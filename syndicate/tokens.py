@@ -105,3 +105,46 @@ def bound_to(claims: TokenClaims, link_key: str, unkeyed_links: bool) -> bool:
     if not claims.link_key:
         return unkeyed_links
     return hmac.compare_digest(claims.link_key.encode("ascii"), link_key.encode("ascii"))
+
+
+# -- short tokens: a number (an outbox row) signed for one purpose --------------
+# They travel in an address's local part (VERP), which must stay short (64 characters)
+# and which some servers fold to lower case: hence base 36 and base 32, lower case.
+SHORT_PURPOSES = ("bounce",)
+_SHORT_MAC_BYTES = 10  # 80 bits: guessing one is out of reach; 16 characters in base 32
+
+
+def _short_mac(secret: str, purpose: str, number: int) -> str:
+    if purpose not in SHORT_PURPOSES:
+        raise ValueError(f"unknown short token purpose {purpose!r}")
+    mac = _mac(secret, f"short:{purpose}:{number}".encode("ascii"))[:_SHORT_MAC_BYTES]
+    return base64.b32encode(mac).decode("ascii").lower()
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text
+
+
+def sign_short(secret: str, purpose: str, number: int) -> str:
+    """``number`` in base 36, a dash, and a MAC over the purpose and the number."""
+    if number < 0:
+        raise ValueError("a short token names a row id (0 or more)")
+    return f"{_base36(number)}-{_short_mac(secret, purpose, number)}"
+
+
+def verify_short(secret: str, purpose: str, token: str) -> int:
+    """The number a genuine short token for ``purpose`` names; BadToken otherwise."""
+    raw_number, _, mac = (token or "").strip().lower().partition("-")
+    try:
+        number = int(raw_number, 36)
+    except ValueError:
+        raise BadToken("the token is incomplete or damaged") from None
+    if number < 0 or not hmac.compare_digest(mac, _short_mac(secret, purpose, number)):
+        raise BadToken("the token is not valid")
+    return number

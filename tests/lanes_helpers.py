@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine, select
 
 from syndicate import subscribers
+from syndicate.delivery.assembly import Assembler
 from syndicate.store import subscribers as subscriber_store
 from syndicate.store.tables import articles, outbox, outbox_articles
 from tests.digest_data import NOW
@@ -53,13 +54,16 @@ def sent_dates(engine: Engine, subscriber_id: int) -> list[date]:
         )
 
 
-def edition_text(engine: Engine, subscriber_id: int, day: date) -> str:
+def edition_text(engine: Engine, settings, subscriber_id: int, day: date) -> str:
+    """The plain text of a reader's edition as it goes out (assembled from its body)."""
     with engine.connect() as conn:
-        raw = conn.execute(
-            select(outbox.c.message).where(
+        row = conn.execute(
+            select(outbox).where(
                 outbox.c.subscriber_id == subscriber_id,
                 outbox.c.kind == "digest",
                 outbox.c.edition_date == day,
             )
-        ).scalar_one()
+        ).one()
+    raw = Assembler(settings, engine).stored(row)
+    assert raw is not None
     return content(parse(raw), "plain")

@@ -82,7 +82,7 @@ def test_a_weekly_reader_gets_two_editions_holding_every_article_once(
     # The first week's edition holds that week; the second, the one after.
     assert "News 2026-12-09" in carried[WEDNESDAYS[0]]
     assert "News 2026-12-10" in carried[WEDNESDAYS[1]]
-    text = edition_text(engine, weekly, WEDNESDAYS[1])
+    text = edition_text(engine, db_settings, weekly, WEDNESDAYS[1])
     assert "This week's stories" in text and "Your weekly digest" in text
     assert "WORLD" in text  # listed by section
 

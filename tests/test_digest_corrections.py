@@ -47,7 +47,7 @@ def test_a_correction_reaches_the_reader_who_got_the_article_alone(
     a, b = monday_then(engine, db_settings, {"correction": NOTE})
     tuesday = date(2026, 12, 1)
     assert sent_dates(engine, a) == [MONDAY.date(), tuesday]  # the correction alone makes it
-    text = " ".join(edition_text(engine, a, tuesday).split())  # the note is wrapped
+    text = " ".join(edition_text(engine, db_settings, a, tuesday).split())  # the note is wrapped
     assert "CORRECTIONS" in text and NOTE in text
     assert "https://news.example.org/world/x" in text
     assert editions(engine, a)[tuesday] == ["correction:Bridge opens"]
@@ -75,7 +75,7 @@ def test_a_withdrawal_gets_a_retracted_line_for_those_who_got_it(
 ) -> None:
     a, b = monday_then(engine, db_settings, {"withdrawn": True})
     tuesday = date(2026, 12, 1)
-    text = edition_text(engine, a, tuesday)
+    text = edition_text(engine, db_settings, a, tuesday)
     assert "Retracted: this article has been withdrawn." in text
     assert "Bridge opens" in text
     assert sent_dates(engine, b) == [MONDAY.date()]
@@ -91,4 +91,4 @@ def test_the_block_speaks_the_readers_language(
     add_articles(engine, db_settings, TUESDAY - timedelta(hours=5), X | {"correction": NOTE})
     enqueue_editions(engine, db_settings, FixedClock(TUESDAY))
     day = sent_dates(engine, reader)[-1]
-    assert "CORRECCIONES" in edition_text(engine, reader, day)
+    assert "CORRECCIONES" in edition_text(engine, db_settings, reader, day)

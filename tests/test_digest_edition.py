@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from syndicate import subscribers
 from syndicate.clock import FixedClock
+from syndicate.delivery.assembly import Assembler
 from syndicate.digest.edition import enqueue_editions
 from syndicate.store import subscribers as subscriber_store
 from syndicate.store.outbox import digest_key
@@ -29,6 +30,11 @@ def rows(engine):
         return conn.execute(
             select(outbox).order_by(outbox.c.subscriber_id, outbox.c.edition_date)
         ).all()
+
+
+def sent_as(engine, settings, row) -> bytes | None:
+    """The bytes the row goes out as: assembled from its edition body."""
+    return Assembler(settings, engine).stored(row)
 
 
 def test_enqueue_queues_skips_and_never_repeats(engine, db_settings):
@@ -57,9 +63,12 @@ def test_enqueue_queues_skips_and_never_repeats(engine, db_settings):
     assert queued.recipient == "w@example.org"
     assert queued.window_end == NOW and queued.window_start == NOW - timedelta(hours=24)
     assert queued.edition_date == date(2026, 11, 28)
-    parsed = email.message_from_bytes(queued.message, policy=email.policy.default)
+    assert queued.message is None and queued.body_id is not None  # a body shared, not bytes
+    parsed = email.message_from_bytes(
+        sent_as(engine, settings, queued), policy=email.policy.default
+    )
     assert parsed["Message-ID"] == queued.message_id
-    assert first[mundo].state == "skipped" and first[mundo].message is None
+    assert first[mundo].state == "skipped" and sent_as(engine, settings, first[mundo]) is None
 
     # Same day again: nothing new is recorded, whatever the clock says.
     clock.advance(hours=2)
@@ -84,8 +93,9 @@ def test_enqueue_queues_skips_and_never_repeats(engine, db_settings):
     assert (next_day.queued, next_day.skipped) == (2, 0)
     latest = {r.subscriber_id: r for r in rows(engine) if r.edition_date == date(2026, 11, 29)}
     assert latest[world].window_start == NOW  # starts where the last edition ended
-    assert latest[world].article_count == 1 and b"World story C" in latest[world].message
-    assert b"Historia D" in latest[mundo].message
+    assert latest[world].article_count == 1
+    assert b"World story C" in sent_as(engine, settings, latest[world])
+    assert b"Historia D" in sent_as(engine, settings, latest[mundo])
 
 
 def test_enqueue_only_given_subscribers_and_date(engine, db_settings):
@@ -155,4 +165,5 @@ def test_reader_back_from_a_long_absence_catches_up_alone(engine, db_settings):
     enqueue_editions(engine, db_settings, FixedClock(NOW))
     today = {r.subscriber_id: r for r in rows(engine) if r.edition_date == date(2026, 11, 28)}
     assert today[back].article_count == 2 and today[back].window_start == NOW - timedelta(days=3)
-    assert today[fresh].article_count == 1 and b"Missed story" not in today[fresh].message
+    assert today[fresh].article_count == 1
+    assert b"Missed story" not in sent_as(engine, db_settings, today[fresh])

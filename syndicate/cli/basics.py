@@ -195,6 +195,7 @@ def status(rt: Runtime) -> None:
             console.line(
                 f"  {what} {mask(failure.recipient)}: {failure.reply or 'no reply recorded'}"
             )
+    _report_lines(facts)
     tick = facts.tick
     if tick.ok_at or tick.failed_at:
         ok = tick.ok_at.isoformat(timespec="seconds") if tick.ok_at else "never"
@@ -206,3 +207,23 @@ def status(rt: Runtime) -> None:
             )
     if alarms:
         raise SystemExit(1)
+
+
+def _report_lines(facts) -> None:
+    """Bounces, complaints and unparsed reports: over the last days and per edition."""
+    from syndicate.store.bounces import COUNTED
+
+    def described(counts) -> str:
+        parts = [f"{counts.by_kind.get(kind, 0)} {kind}" for kind in COUNTED]
+        rates = f"hard {counts.rate('hard'):.2%}, complaints {counts.rate('complaint'):.2%}"
+        return f"{', '.join(parts)} of {counts.sent} sent ({rates})"
+
+    recent = facts.report_recent
+    if not any(recent.by_kind.values()) and not any(
+        any(c.by_kind.values()) for c in facts.report_editions.values()
+    ):
+        return
+    console.line("bounce reports, last 7 days: " + described(recent))
+    for edition, counts in facts.report_editions.items():
+        if any(counts.by_kind.values()):
+            console.line(f"  {edition}: {described(counts)}")

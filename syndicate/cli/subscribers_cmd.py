@@ -15,6 +15,7 @@ from syndicate.config import require_secret
 from syndicate.errors import InputError
 from syndicate.importer import decode
 from syndicate.runtime import Runtime
+from syndicate.store import bounces as bounce_store
 from syndicate.store import subscribers as subscriber_store
 from syndicate.subscribers.lifecycle import Actor
 
@@ -115,17 +116,20 @@ def list_subscribers(rt: Runtime, as_csv: bool) -> None:
     engine = rt.ready_engine()
     with engine.connect() as conn:
         items = subscriber_store.list_all(conn)
+        why = bounce_store.suppression_reasons(conn)
     if as_csv:
         click.echo(subscribers.to_csv(items), nl=False)
         return
     for s in items:
         chosen = ",".join(s.sections) or "all"
-        lane = f"weekly:{s.weekday}" if s.cadence == "weekly" else "daily"
+        line = f"{s.email}\t{s.status}\t{chosen}\t{s.timezone}\t{s.language}\t{s.digest_time}"
+        line += "\t" + (f"weekly:{s.weekday}" if s.cadence == "weekly" else "daily")
         if s.alerts:
-            lane += "+alerts"
-        console.line(
-            f"{s.email}\t{s.status}\t{chosen}\t{s.timezone}\t{s.language}\t{s.digest_time}\t{lane}"
-        )
+            line += "+alerts"
+        if s.id in why and s.status in ("bounced", "complained"):
+            reason, when = why[s.id]
+            line += f"\t{reason}" + (f" ({when:%Y-%m-%d})" if when else "")
+        console.line(line)
     console.line(f"{len(items)} subscribers")
 
 

@@ -24,12 +24,14 @@ from sqlalchemy import Engine
 
 from syndicate import metrics
 from syndicate.addresses import BadAddress, mask, split_mailbox
+from syndicate.bounces.verp import envelope_sender
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.confirmations import Assembler
+from syndicate.delivery.assembly import Assembler as DigestAssembler
 from syndicate.delivery.outbox import RUNNING, Outcome, decide, owner_tag
 from syndicate.mail.sender import Envelope, PermanentFailure, Sender, TemporaryFailure
-from syndicate.store import health, queue
+from syndicate.store import bodies, health, queue
 from syndicate.store.outbox import waiting_ids
 from syndicate.store.queue import Claimed
 from syndicate.subscribers.lifecycle import RECEIVES
@@ -164,6 +166,7 @@ class _Run:
         self.on_progress = on_progress
         self.sleep = sleep or self._sleep_unless_stopped
         self.assemble = Assembler(settings, engine, clock)
+        self.digests = DigestAssembler(settings, engine)
         self.owner = owner_tag()
         self.rng = random.Random()
         self.report = DeliveryReport()
@@ -227,6 +230,16 @@ class _Run:
             log.info("relay accepts messages again (failing since %s)", self.relay_since)
         self.relay_since = since
 
+    def _prune(self) -> None:
+        """Edition bodies whose rows are all sent (or gone) are not needed any more."""
+        try:
+            gone = bodies.prune(self.engine, self.clock.now())
+        except Exception as exc:  # cleanup only: the next run tries again
+            log.warning("cannot remove unused edition bodies: %s", exc)
+            return
+        if gone:
+            log.info("removed %d edition bodies no message needs any more", gone)
+
     def _read_relay(self) -> datetime | None:
         with self.engine.connect() as conn:
             return health.relay_failing_since(conn)
@@ -257,6 +270,7 @@ class _Run:
             for _ in lanes:
                 self.queue.put_nowait(None)
             await asyncio.gather(*lanes)
+        await asyncio.to_thread(self._prune)
         backlog = await asyncio.to_thread(queue.backlog, self.engine, self.clock.now())
         self.report.waiting = backlog.unfinished
         self.report.next_at = backlog.next_at
@@ -273,15 +287,7 @@ class _Run:
                 await asyncio.sleep(POLL_SECONDS)
                 continue
             rows, skipped = await asyncio.to_thread(
-                queue.claim,
-                self.engine,
-                self.clock.now(),
-                self.capacity - self.queue.qsize(),
-                self.delivery.lease_seconds,
-                self.owner,
-                RECEIVES,
-                due_by,
-                self.only,
+                self._claim, self.capacity - self.queue.qsize(), due_by
             )
             if skipped:
                 log.info("skipped %d rows: subscriber no longer active", skipped)
@@ -313,6 +319,21 @@ class _Run:
                 wait = min(wait, OTHERS_POLL_SECONDS)
             await self.sleep(max(wait, POLL_SECONDS))
         await self._hand_back()
+
+    def _claim(self, limit: int, due_by: datetime | None) -> tuple[list[Claimed], int]:
+        """Claim due rows and have their edition bodies at hand (in the feeder's thread)."""
+        rows, skipped = queue.claim(
+            self.engine,
+            self.clock.now(),
+            limit,
+            self.delivery.lease_seconds,
+            self.owner,
+            RECEIVES,
+            due_by,
+            self.only,
+        )
+        self.digests.load(rows)
+        return rows, skipped
 
     def _check_lanes(self) -> None:
         """A lane that died (the database went away) ends the run instead of stalling it."""
@@ -376,9 +397,16 @@ class _Run:
                 log.debug("cannot render outbox row %d", row.id, exc_info=True)
                 why = f"address refused: {exc.reason}" if isinstance(exc, BadAddress) else f"{exc}"
                 return Outcome(row, "failed", f"cannot build the message: {why}")
+        if not row.message and row.body_id is not None:
+            try:  # assembled from its edition body: the same bytes on every try
+                row = self.digests(row)
+            except Exception as exc:  # this row only; the same input would fail again
+                log.debug("cannot assemble outbox row %d", row.id, exc_info=True)
+                why = f"address refused: {exc.reason}" if isinstance(exc, BadAddress) else f"{exc}"
+                return Outcome(row, "failed", f"cannot build the message: {why}")
         if not row.message:
             return Outcome(row, "failed", "no message stored for this row")
-        envelope = Envelope(self.from_address, row.recipient, row.message, row.message_id)
+        envelope = Envelope(self._envelope_sender(row), row.recipient, row.message, row.message_id)
 
         async def previous_on_record() -> None:
             if previous is not None:
@@ -394,6 +422,15 @@ class _Run:
             log.exception("unexpected error sending outbox row %d", row.id)
             return Outcome(row, "retry", f"unexpected {exc.__class__.__name__}: {exc}")
         return Outcome(row, "sent", reply)
+
+    def _envelope_sender(self, row: Claimed) -> str:
+        """MAIL FROM for this row: computed here, at send time, and nowhere else."""
+        return envelope_sender(
+            row.id,
+            self.from_address,
+            self.settings.bounces.return_path,
+            self.settings.secret.get_secret_value(),
+        )
 
     def _count(self, outcome: Outcome) -> None:
         row = outcome.row

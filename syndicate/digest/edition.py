@@ -1,7 +1,8 @@
 """Enqueue editions: for each due subscriber, one outbox row per local date.
 
-The outbox row is both the message to send and the record of the window it
-covered; the next edition starts at this one's ``window_end``. Its key,
+The outbox row is both the message to send (a reference to the edition body it
+shares with every reader of the same content, plus what is personal) and the
+record of the window it covered; the next edition starts at this one's ``window_end``. Its key,
 unique among digests, is subscriber/edition date: a second enqueue of the same
 date is a no-op even when two processes race (see ``store.outbox.enqueue``).
 
@@ -23,11 +24,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 
 from syndicate import metrics
-from syndicate.addresses import BadAddress, mask
+from syndicate.addresses import BadAddress, mask, smtp_form
 from syndicate.articles import Article
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.digest import corrections, history
+from syndicate.digest import corrections, history, mime
+from syndicate.digest.body import Body
 from syndicate.digest.dkim import load_signer
 from syndicate.digest.render import DigestRenderer
 from syndicate.digest.selection import (
@@ -45,7 +47,8 @@ from syndicate.subscribers.cadence import first_reach, is_edition_day
 from syndicate.subscribers.received import Carried
 from syndicate.subscribers.records import Subscriber
 
-BATCH = 250
+# Subscribers per read and per insert transaction: rows are small, so large batches.
+BATCH = 2000
 log = logging.getLogger(__name__)
 
 
@@ -108,9 +111,67 @@ def _first_seen(article: Article) -> datetime:
     return article.first_seen_at
 
 
+class _Shared:
+    """What readers of the same sections, language, window and date share: their edition
+    and its body, chosen and rendered for the first of them (bounded)."""
+
+    LIMIT = 4096
+
+    def __init__(self, renderer: DigestRenderer) -> None:
+        self.renderer = renderer
+        self.found: dict[tuple[object, ...], tuple[Edition, Body | None]] = {}
+
+    def get(
+        self,
+        subscriber: Subscriber,
+        pool: _Candidates,
+        previous: datetime | None,
+        now: datetime,
+        day: date,
+        past: history.History,
+    ) -> tuple[Edition, Body | None]:
+        # Readers with the same cadence and the same history (alerts got, notices owed)
+        # share too; most readers have none.
+        already = past.got(subscriber.id)
+        notices = past.owed(subscriber.id)
+        key = (
+            subscriber.sections,
+            subscriber.language,
+            previous,
+            day,
+            subscriber.cadence,
+            frozenset(already),
+            tuple((n.article.id, n.kind, n.note) for n in notices),
+        )
+        found = self.found.get(key)
+        if found is None:
+            start = window_start(previous, now, first_reach(subscriber.cadence))
+            settings = self.renderer.settings
+            edition = select_edition(
+                subscriber,
+                pool.after(start),
+                previous,
+                now,
+                settings,
+                day,
+                already=already,
+                notices=notices,
+            )
+            body = None if edition.is_empty else self.renderer.body(edition, subscriber)
+            if len(self.found) >= self.LIMIT:
+                self.found.clear()
+            found = self.found[key] = (edition, body)
+        return found
+
+
 def outbox_row(
-    edition: Edition, subscriber: Subscriber, renderer: DigestRenderer, now: datetime
+    edition: Edition,
+    subscriber: Subscriber,
+    renderer: DigestRenderer,
+    now: datetime,
+    body: Body | None = None,
 ) -> NewMessage:
+    """The row of ``subscriber``'s edition; ``body`` when already rendered for another reader."""
     row = NewMessage(
         kind="digest",
         key=digest_key(subscriber.id, edition.edition_date),
@@ -124,13 +185,18 @@ def outbox_row(
     )
     if edition.is_empty:
         return row
-    rendered = renderer.message(edition, subscriber)
+    body = body or renderer.body(edition, subscriber)
+    # The address goes into the message when it is sent: refused here, it is this
+    # row that fails now, with the reason, not a delivery later.
+    mime.recipient(smtp_form(subscriber.email))
     return replace(
         row,
         state="queued",
         article_count=len(edition.articles),
-        message_id=rendered.message_id,
-        message=rendered.message,
+        message_id=renderer.message_id(edition, subscriber),
+        body_digest=body.digest,
+        body=body.content,
+        link_key=subscriber.link_key,
         next_attempt_at=now,
     )
 
@@ -159,24 +225,15 @@ def _row(
     day: date,
     previous: datetime | None,
     pool: _Candidates,
-    renderer: DigestRenderer,
+    shared: _Shared,
     now: datetime,
     past: history.History,
 ) -> tuple[NewMessage, list[Carried]]:
     """The reader's outbox row and what it carries (nothing unless it is queued)."""
     start = window_start(previous, now, first_reach(subscriber.cadence))
     try:
-        edition = select_edition(
-            subscriber,
-            pool.after(start),
-            previous,
-            now,
-            renderer.settings,
-            day,
-            already=past.got(subscriber.id),
-            notices=past.owed(subscriber.id),
-        )
-        row = outbox_row(edition, subscriber, renderer, now)
+        edition, body = shared.get(subscriber, pool, previous, now, day, past)
+        row = outbox_row(edition, subscriber, shared.renderer, now, body)
         if row.state != "queued":
             return row, []
         return row, corrections.carried(edition.articles, edition.notices)
@@ -217,13 +274,16 @@ def enqueue_editions(
     """
     now = clock.now()
     report = EnqueueReport()
-    renderer = DigestRenderer(settings, load_signer(settings))
+    # DKIM signs when a message is sent, not here (rows keep no finished bytes); a bad
+    # key still stops the enqueue, before any reader has a row that cannot go out.
+    load_signer(settings)
+    shared = _Shared(DigestRenderer(settings))
     pool = _Candidates(now)
     for batch in _batches(engine, subscriber_ids):
         ids = [s.id for s in batch]
         days = {s.id: edition_date or _edition_day(s, settings, now) for s in batch}
         with engine.connect() as conn:
-            done = outbox_store.editions_of(conn, ids)
+            done = outbox_store.editions_of(conn, ids, set(days.values()))
             previous = outbox_store.previous_cutoffs(conn, ids)
             # A weekly reader is not owed an edition on the other days of the week.
             batch = [s for s in batch if is_edition_day(s.cadence, s.weekday, days[s.id])]
@@ -236,7 +296,7 @@ def enqueue_editions(
             )
             pool.load(conn, earliest)
             past = history.load(conn, [s.id for s in todo], pool.after(earliest))
-        made = [_row(s, days[s.id], previous.get(s.id), pool, renderer, now, past) for s in todo]
+        made = [_row(s, days[s.id], previous.get(s.id), pool, shared, now, past) for s in todo]
         rows = [row for row, _ in made]
         with engine.begin() as conn:
             inserted = outbox_store.enqueue(conn, rows)

@@ -9,21 +9,20 @@ only fills in the reader's address and signed links and joins bytes.
 from __future__ import annotations
 
 import hashlib
-import html
 from dataclasses import dataclass
-from datetime import date, datetime
-from email.utils import format_datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
-from syndicate import text, tokens
+from syndicate import text
 from syndicate.addresses import smtp_form
 from syndicate.articles import Article
 from syndicate.config import Settings
 from syndicate.digest import mime
+from syndicate.digest.body import Body, Personal, assemble
+from syndicate.digest.body import message_id as body_message_id
 from syndicate.digest.selection import Edition
 from syndicate.digest.template_errors import template_errors
 from syndicate.digest.templates import (
@@ -96,28 +95,8 @@ class RenderedMessage:
     message: bytes  # RFC 5322, CRLF line ends
 
 
-@dataclass(frozen=True)
-class Prepared:
-    subject: str
-    subject_header: bytes
-    text: mime.Part
-    html: mime.Part
-    boundary: str
-
-
-def _fingerprint(key: tuple[Any, ...]) -> str:
+def fingerprint(key: tuple[Any, ...]) -> str:
     return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]
-
-
-def prepare(subject: str, text_page: str, html_page: str, boundary: str) -> Prepared:
-    """A message body shared by every reader who gets the same content."""
-    return Prepared(
-        subject=subject,
-        subject_header=mime.header("Subject", subject),
-        text=mime.prepare_part("text/plain", text_page),
-        html=mime.prepare_part("text/html", html_page),
-        boundary=boundary,
-    )
 
 
 def _top_headline(edition: Edition, t: dict[str, str]) -> str:
@@ -152,8 +131,7 @@ class DigestRenderer:
         self.mailto = f"mailto:{smtp_form(mailto)}" if mailto else ""
         self.signer = signer
         self._fragments: dict[tuple[Any, ...], Fragment] = {}
-        self._prepared: dict[tuple[Any, ...], Prepared] = {}
-        self._dates: dict[datetime, bytes] = {}
+        self._prepared: dict[tuple[Any, ...], Body] = {}
 
     # -- shared parts ------------------------------------------------------------
     def fragment(self, article: Article, language: str) -> Fragment:
@@ -215,7 +193,7 @@ class DigestRenderer:
             "corrections": [],
         }
 
-    def _prepare(self, edition: Edition, subscriber: Subscriber, language: str) -> Prepared:
+    def _prepare(self, edition: Edition, subscriber: Subscriber, language: str) -> Body:
         key: tuple[Any, ...] = (
             edition.edition_date,
             language,
@@ -270,9 +248,23 @@ class DigestRenderer:
                 weekly=edition.cadence == "weekly",
             )
         )
-        found = prepare(subject, text_page, html_page, f"=_digest_{_fingerprint(key)}")
+        found = self.shared_body(subject, text_page, html_page, f"=_digest_{fingerprint(key)}")
         self._prepared[key] = found
         return found
+
+    def shared_body(self, subject: str, text_page: str, html_page: str, boundary: str) -> Body:
+        """A message body shared by every reader who gets the same content."""
+        return Body(
+            subject=subject,
+            from_header=self.from_header,
+            subject_header=mime.header("Subject", subject),
+            list_id=self.list_id,
+            boundary=boundary,
+            text=mime.prepare_part("text/plain", text_page),
+            html=mime.prepare_part("text/html", html_page),
+            public_url=self.public_url,
+            mailto=self.mailto,
+        )
 
     def _followed(self, subscriber: Subscriber, t: dict[str, str]) -> str:
         if not subscriber.sections:
@@ -280,64 +272,33 @@ class DigestRenderer:
         titles = [s.title for s in self.settings.sections if s.slug in subscriber.sections]
         return ", ".join(titles) or t["all_sections"]
 
-    def _date_header(self, moment: datetime) -> bytes:
-        found = self._dates.get(moment)
-        if found is None:
-            found = f"Date: {format_datetime(moment)}\r\n".encode("ascii")
-            self._dates = {moment: found}
-        return found
-
     # -- per message ---------------------------------------------------------------
-    def message(self, edition: Edition, subscriber: Subscriber) -> RenderedMessage:
-        """The finished digest for one subscriber (the edition must not be empty)."""
+    def body(self, edition: Edition, subscriber: Subscriber) -> Body:
+        """What this reader's digest shares with every reader of the same content."""
         if edition.is_empty:
             raise ValueError("an empty edition has no message; record it as skipped")
         language = language_of(subscriber.language, self.settings.site.language)
         with template_errors():
-            prepared = self._prepare(edition, subscriber, language)
-        # The row's key makes it unique to this subscriber, not just to this id.
-        message_id = (
-            f"<{edition.edition_date:%Y%m%d}.{subscriber.id}.{subscriber.link_key}"
-            f".digest@{self.domain}>"
-        )
-        return self.personal(subscriber, prepared, message_id, edition.window_end)
+            return self._prepare(edition, subscriber, language)
 
-    def personal(
-        self, subscriber: Subscriber, prepared: Prepared, message_id: str, moment: datetime
-    ) -> RenderedMessage:
-        """One reader's message from a prepared body: their address, links and headers."""
-        key = subscriber.link_key
-        unsubscribe = tokens.sign(self.secret, "unsubscribe", subscriber.id, link_key=key)
-        values = {
-            "email": subscriber.email,
-            "unsubscribe_url": f"{self.public_url}/unsubscribe?token={unsubscribe}",
-            "preferences_url": f"{self.public_url}/preferences?token="
-            + tokens.sign(self.secret, "preferences", subscriber.id, link_key=key),
-        }
-        escaped = {k: html.escape(v) for k, v in values.items()}
-        unsubscribe_field = f"<{values['unsubscribe_url']}>"
-        if self.mailto:
-            unsubscribe_field += (
-                f",\r\n <{self.mailto}?subject={quote('unsubscribe ' + unsubscribe)}>"
-            )
-        headers = [
-            self.from_header,
-            mime.recipient(smtp_form(subscriber.email)),
-            prepared.subject_header,
-            self._date_header(moment),
-            f"Message-ID: {message_id}\r\n".encode("ascii"),
-            self.list_id,
-            f"List-Unsubscribe: {unsubscribe_field}\r\n".encode("ascii"),
-            b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
-        ]
-        body = mime.multipart(
-            headers,
-            [mime.part_bytes(prepared.text, values), mime.part_bytes(prepared.html, escaped)],
-            prepared.boundary,
+    def message_id(self, edition: Edition, subscriber: Subscriber) -> str:
+        return body_message_id(
+            edition.edition_date, subscriber.id, subscriber.link_key, self.domain
+        )
+
+    def message(self, edition: Edition, subscriber: Subscriber) -> RenderedMessage:
+        """The finished digest for one subscriber (the edition must not be empty)."""
+        body = self.body(edition, subscriber)
+        person = Personal(
+            subscriber_id=subscriber.id,
+            email=subscriber.email,
+            link_key=subscriber.link_key,
+            message_id=self.message_id(edition, subscriber),
+            date=edition.window_end,
         )
         return RenderedMessage(
             recipient=subscriber.email,
-            message_id=message_id,
-            subject=prepared.subject,
-            message=self.signer.sign(body) if self.signer is not None else body,
+            message_id=person.message_id,
+            subject=body.subject,
+            message=assemble(body, person, self.secret, self.signer),
         )

@@ -334,14 +334,34 @@ class Service:
                 hint="pick a free [server] port, or stop what is using it",
             )
         self._serving(server)
+        bounce_receiver = await self._start_bounce_receiver()
         self._start_scheduler(loop)
         stop_waiter = asyncio.create_task(self.stopping.wait())
         await asyncio.wait({serving, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
         stop_waiter.cancel()
+        if bounce_receiver is not None:
+            bounce_receiver.close()
         clean = await self._shutdown(server, serving)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(signum)
         return 0 if clean else 1
+
+    async def _start_bounce_receiver(self) -> Any:
+        """The SMTP receiver for bounce reports, when ``[bounces] listen`` asks for one."""
+        if not self.settings.bounces.listen:
+            return None
+        from syndicate.bounces import receiver
+
+        host, port = self.settings.bounces.listen_at
+        try:
+            started = await receiver.start(self.engine, self.settings, self.clock, host, port)
+        except OSError as exc:
+            raise OperationalError(
+                f"[bounces] listen: cannot listen on {host}:{port}: {exc.strerror or exc}",
+                hint="pick a free port for the bounce receiver, or leave listen empty",
+            ) from None
+        log.info("bounce receiver listening on smtp://%s:%d", host, receiver.bound_port(started))
+        return started
 
     async def _finish_serving(self, serving: asyncio.Task[Any]) -> None:
         with contextlib.suppress(BaseException):

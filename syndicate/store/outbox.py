@@ -10,9 +10,10 @@ Claiming, leasing and recording are ``syndicate.store.queue``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -24,10 +25,11 @@ from sqlalchemy import (
     update,
 )
 
+from syndicate.store import bodies as body_store
+from syndicate.store.bulk import insert_many
 from syndicate.store.lanes import edition_day
 from syndicate.store.queue import UNFINISHED, WAITING, claimable
 from syndicate.store.tables import outbox, subscribers
-from syndicate.store.upsert import insert_ignoring_conflicts
 
 
 def digest_key(subscriber_id: int, edition_date: date) -> str:
@@ -36,7 +38,8 @@ def digest_key(subscriber_id: int, edition_date: date) -> str:
 
 @dataclass(frozen=True)
 class NewMessage:
-    """A row to enqueue. ``message`` None on a queued row: rendered before it is sent."""
+    """A row to enqueue. A digest names its body by digest (``body``) and carries what
+    makes it personal; ``message`` (finished bytes) is for rows made without a body."""
 
     kind: str
     key: str
@@ -52,44 +55,77 @@ class NewMessage:
     window_end: datetime | None = None
     article_count: int = 0
     last_reply: str | None = None  # why a row recorded as failed could not be built
+    # The edition body: its digest and content (the same bytes object for every row
+    # that shares it), stored once by ``enqueue``.
+    body_digest: str | None = None
+    body: bytes | None = None
+    link_key: str | None = None
 
 
-_COLUMNS = tuple(f.name for f in fields(NewMessage))
+_COLUMNS = tuple(f.name for f in fields(NewMessage) if f.name not in ("body", "body_digest"))
 
 
 def enqueue(conn: Connection, rows: Sequence[NewMessage]) -> list[str]:
-    """Insert the rows not enqueued before; returns the states of those inserted."""
+    """Insert the rows not enqueued before; returns the states of those inserted.
+
+    The bodies the rows name are stored in this same transaction, so a row never
+    points at a body that is not there.
+    """
     if not rows:
         return []
-    values = [{name: getattr(row, name) for name in _COLUMNS} | {"attempts": 0} for row in rows]
-    inserted = insert_ignoring_conflicts(
-        conn, outbox, values, index_elements=["kind", "key"], returning=(outbox.c.state,)
-    )
-    return [state for (state,) in inserted]
+    bodies = {row.body_digest: row.body for row in rows if row.body_digest and row.body}
+    ids = body_store.save(conn, bodies, rows[0].created_at)
+    values = [
+        {name: getattr(row, name) for name in _COLUMNS}
+        | {"attempts": 0, "body_id": ids.get(row.body_digest) if row.body_digest else None}
+        for row in rows
+    ]
+    return insert_many(conn, outbox, values, conflict=("kind", "key"), returning="state")
 
 
 # -- digests -------------------------------------------------------------------------
 
 
-def editions_of(conn: Connection, subscriber_ids: Sequence[int]) -> set[tuple[int, date]]:
-    """(subscriber, edition date) of every digest these subscribers have."""
+def _among(subscriber_ids: Sequence[int]) -> Any:
+    """``outbox.subscriber_id`` among these ids: as a range when they nearly fill one
+    (a batch of the enqueue), which the indexes scan without a list of thousands of
+    ids to send; the caller drops the rows of ids in the range it did not ask for."""
+    low, high = min(subscriber_ids), max(subscriber_ids)
+    if high - low < 2 * len(subscriber_ids):
+        return outbox.c.subscriber_id.between(low, high)
+    return outbox.c.subscriber_id.in_(list(subscriber_ids))
+
+
+def editions_of(
+    conn: Connection, subscriber_ids: Sequence[int], days: Collection[date] | None = None
+) -> set[tuple[int, date]]:
+    """(subscriber, edition date) of every digest these subscribers have (of these days)."""
+    if not subscriber_ids:
+        return set()
     query = select(outbox.c.subscriber_id, outbox.c.edition_date).where(
-        outbox.c.subscriber_id.in_(subscriber_ids), outbox.c.edition_date.is_not(None)
+        _among(subscriber_ids), outbox.c.edition_date.is_not(None)
     )
-    return {(sid, day) for sid, day in conn.execute(query)}
+    if days is not None:
+        query = query.where(outbox.c.edition_date.in_(sorted(days)))
+    wanted = set(subscriber_ids)
+    return {(sid, day) for sid, day in conn.execute(query) if sid in wanted}
 
 
 def previous_cutoffs(
     conn: Connection, subscriber_ids: Sequence[int], before: date | None = None
 ) -> dict[int, datetime]:
     """Where each subscriber's last recorded edition ended (optionally, of those before a date)."""
+    if not subscriber_ids:
+        return {}
     # Only digests have a window: the (subscriber_id, window_end) index answers alone.
     query = select(outbox.c.subscriber_id, func.max(outbox.c.window_end)).where(
-        outbox.c.subscriber_id.in_(subscriber_ids)
+        _among(subscriber_ids), outbox.c.window_end.is_not(None)
     )
     if before is not None:
         query = query.where(outbox.c.edition_date < before)
-    return dict(conn.execute(query.group_by(outbox.c.subscriber_id)).all())
+    wanted = set(subscriber_ids)
+    found = conn.execute(query.group_by(outbox.c.subscriber_id))
+    return {sid: end for sid, end in found if sid in wanted}
 
 
 # -- confirmations -------------------------------------------------------------------

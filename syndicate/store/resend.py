@@ -82,7 +82,7 @@ def requeue_failed(
             outbox.c.id,
             outbox.c.kind,
             outbox.c.recipient,
-            outbox.c.message.is_(None).label("no_bytes"),
+            (outbox.c.message.is_(None) & outbox.c.body_id.is_(None)).label("no_bytes"),
             subscribers.c.status,
         )
         .join(subscribers, subscribers.c.id == outbox.c.subscriber_id)

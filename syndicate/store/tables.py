@@ -131,6 +131,11 @@ subscribers = Table(
     # Rows from before links carried a key: their keyless links (in digests already
     # delivered) still work. Rows added since accept keyed links only.
     Column("unkeyed_links", Boolean, nullable=False, default=False, server_default=false()),
+    # Why the address gets no mail (bounced, complained) and the date of the report that said so.
+    Column("suppressed_reason", Text),
+    Column("suppressed_at", UTCDateTime()),
+    # Soft bounces reported before this moment no longer count (a delivery since reset them).
+    Column("soft_reset_at", UTCDateTime()),
     # daily | weekly; a weekly reader's edition comes on ``weekday`` (mon..sun).
     Column("cadence", String(8), nullable=False, default="daily", server_default="daily"),
     Column("weekday", String(3)),
@@ -147,6 +152,21 @@ subscriber_sections = Table(
         "subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
     ),
     Column("section", String(64), primary_key=True),
+)
+
+# Each distinct digest body once: the rendered, CSS-inlined, pre-encoded parts with the
+# personal slots left open (see digest.body). ``digest`` is a hash of ``content`` itself,
+# so two rows share a body whenever their content is equal, whatever made them.
+edition_bodies = Table(
+    "edition_bodies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("content", LargeBinary, nullable=False),
+    # Moved by every enqueue that uses it: a body just written is never pruned
+    # before the rows that reference it are committed.
+    Column("used_at", UTCDateTime(), nullable=False),
+    sqlite_autoincrement=True,
 )
 
 # Every message the service sends, one row each: a digest per (subscriber, edition), which is
@@ -170,7 +190,11 @@ outbox = Table(
     Column("article_count", Integer, nullable=False, default=0),
     Column("recipient", String(320), nullable=False, default=""),
     Column("message_id", String(255), nullable=False, default=""),
+    # Rows from before edition bodies (and confirmations) hold their finished bytes here;
+    # a digest holds ``body_id`` and what makes it personal, and is assembled when sent.
     Column("message", LargeBinary),
+    Column("body_id", Integer, ForeignKey("edition_bodies.id")),
+    Column("link_key", String(32)),  # the subscriber's, as signed into this row's links
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime()),
     Column("lease_until", UTCDateTime()),
@@ -184,6 +208,34 @@ outbox = Table(
     Index("ix_outbox_subscriber_edition", "subscriber_id", "edition_date"),
     Index("ix_outbox_due", "state", "next_attempt_at"),
     Index("ix_outbox_subscriber_window", "subscriber_id", "window_end"),
+    Index("ix_outbox_body_id", "body_id"),
+    sqlite_autoincrement=True,
+)
+
+# Reports that came back after the SMTP session (DSN, ARF, provider webhooks): one row per
+# report, unique by ``key``, so the same report read twice changes nothing. ``kind`` is
+# hard | soft | complaint | delivered | auto_reply | ignored | unparsed; an unparsed
+# report keeps its bytes for the operator.
+bounce_reports = Table(
+    "bounce_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("source", String(32), nullable=False),  # mail | ses | mailgun | sendgrid | postmark
+    Column("kind", String(16), nullable=False),
+    Column(
+        "subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="SET NULL"), nullable=True
+    ),
+    Column("outbox_id", Integer, nullable=True),
+    Column("edition_date", Date),
+    Column("address", String(320), nullable=False, default=""),
+    Column("reason", Text, nullable=False, default=""),
+    Column("reported_at", UTCDateTime(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("raw", LargeBinary),
+    Index("ix_bounce_reports_subscriber_kind", "subscriber_id", "kind", "reported_at"),
+    Index("ix_bounce_reports_received_at", "received_at"),
+    Index("ix_bounce_reports_edition_date", "edition_date", "kind"),
     sqlite_autoincrement=True,
 )
 

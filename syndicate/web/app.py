@@ -40,6 +40,7 @@ from syndicate.web.preferences import PreferencesPage
 from syndicate.web.ratelimit import RateLimit
 from syndicate.web.slashes import redirect_slashes
 from syndicate.web.subscription import SubscriptionPages
+from syndicate.web.webhooks import BounceWebhooks, Fetch
 
 log = logging.getLogger(__name__)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -166,6 +167,7 @@ def create_app(
     subscribe_limit: tuple[int, float] = (10, 600.0),
     email_limit: tuple[int, float] = (3, 3600.0),
     feed_check_seconds: float = 1.0,
+    certificate_fetch: Fetch | None = None,
 ) -> Starlette:
     """The whole HTTP service as one ASGI app.
 
@@ -173,6 +175,8 @@ def create_app(
     opened). ``publish=True`` uses the feeds area's publish step after an ingest;
     pass a callable to replace it or ``None`` to skip.
     Limits are (attempts, per seconds): per client address and per email address.
+    ``certificate_fetch`` gets SNS signing certificates (default: over https; tests
+    hand in their own certificate, checked by the same code).
     """
     if not settings.secret.get_secret_value():
         raise InputError(
@@ -205,6 +209,7 @@ def create_app(
     preferences = PreferencesPage(svc)
     api = ArticlesApi(svc)
     feed_files = FeedFiles(cache)
+    hooks = BounceWebhooks(svc, fetch=certificate_fetch)
     routes = [
         Route("/", site.home, methods=["GET"]),
         Route("/healthz", site.healthz, methods=["GET"]),
@@ -217,6 +222,7 @@ def create_app(
         Route("/preferences", preferences.preferences, methods=["GET", "POST"]),
         Route("/digests/{date}", site.digest, methods=["GET"]),
         Route("/api/articles", api.post, methods=["POST"]),
+        Route("/webhooks/bounces/{provider}", hooks.post, methods=["POST"]),
     ]
     app = ServiceApp(routes=routes, exception_handlers={HTTPException: site.not_found})
     redirect_slashes(app.router)  # Starlette's own redirects name the Host header

@@ -28,7 +28,12 @@ DRAIN_IDLE_SECONDS = 0.5  # ... or until nothing arrives for this long
 _BODY_LIMITS = {"/api/articles": API_BYTES}
 
 
+WEBHOOK_BYTES = 4 * 1024 * 1024  # a batch of provider events (SendGrid posts up to thousands)
+
+
 def body_limit(path: str) -> int:
+    if path.startswith("/webhooks/bounces/"):
+        return WEBHOOK_BYTES
     return _BODY_LIMITS.get(path, FORM_BYTES)
 
 

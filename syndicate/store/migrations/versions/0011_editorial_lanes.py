@@ -2,7 +2,7 @@
 which articles each outbox row carried
 
 Revision ID: 0011_editorial_lanes
-Revises: 0007ids
+Revises: 0009_bounce_reports
 Create Date: 2026-12-01 13:00:00
 
 Every subscriber already on the list stays daily with alerts off. Articles stored
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_editorial_lanes"
-down_revision = "0007ids"
+down_revision = "0009_bounce_reports"
 branch_labels = None
 depends_on = None
 
