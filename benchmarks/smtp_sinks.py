@@ -2,6 +2,7 @@
 
     python -m benchmarks.smtp_sinks aiosmtpd   # the real server used in the tests
     python -m benchmarks.smtp_sinks minimal    # answers and counts bytes, nothing else
+    python -m benchmarks.smtp_sinks minimal-report  # the same, printing "N unix-time" each 1000
 
 Each prints its port on the first line of stdout, then serves on 127.0.0.1
 until terminated.
@@ -11,11 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from typing import Any
 
 
 class MinimalSink(asyncio.Protocol):
     """Just enough SMTP for a client to think its mail was accepted."""
+
+    # "minimal-report": print the wall-clock time of every REPORT_EVERY-th 250 to DATA.
+    report = False
+    accepted = 0
+    REPORT_EVERY = 1000
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
@@ -38,6 +45,10 @@ class MinimalSink(asyncio.Protocol):
                 del self.buffer[: end + 5]
                 self.in_data = False
                 self.transport.write(b"250 2.0.0 accepted\r\n")
+                if MinimalSink.report:
+                    MinimalSink.accepted += 1
+                    if MinimalSink.accepted % MinimalSink.REPORT_EVERY == 0:
+                        print(f"{MinimalSink.accepted} {time.time():.6f}", flush=True)
                 continue
             newline = self.buffer.find(b"\r\n")
             if newline < 0:
@@ -65,7 +76,8 @@ class _Accept:
 
 async def serve(kind: str) -> None:
     loop = asyncio.get_running_loop()
-    if kind == "minimal":
+    if kind in ("minimal", "minimal-report"):
+        MinimalSink.report = kind == "minimal-report"
         server = await loop.create_server(MinimalSink, "127.0.0.1", 0)
     else:
         from aiosmtpd.smtp import SMTP

@@ -60,6 +60,8 @@ class ArticleInput:
     published_at: datetime | None = None
     updated_at: datetime | None = None
     withdrawn: bool = False
+    breaking: bool = False  # alert the readers who asked for breaking news
+    correction: str = ""  # the newsroom's correction note (plain text)
 
     @property
     def section(self) -> str:
@@ -67,6 +69,10 @@ class ArticleInput:
 
     def content_hash(self) -> str:
         data = asdict(self)
+        # Left out while unset, so articles stored before these fields keep their hash.
+        for key in ("breaking", "correction"):
+            if not data[key]:
+                del data[key]
         for key in ("published_at", "updated_at"):
             data[key] = data[key].isoformat() if data[key] else None
         data["sections"] = list(self.sections)
@@ -96,6 +102,8 @@ class Article:
     byline: str | None = None
     language: str | None = None
     withdrawn: bool = False
+    breaking: bool = False
+    correction: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -105,6 +113,13 @@ class Article:
     @property
     def sort_time(self) -> datetime:
         return self.published_at or self.first_seen_at
+
+
+def note_mark(note: str) -> str:
+    """A short fingerprint of a correction note: what a reader was last shown of it."""
+    if not note:
+        return ""
+    return hashlib.sha256(note.encode("utf-8")).hexdigest()[:16]
 
 
 # -- validation helpers ---------------------------------------------------
@@ -216,6 +231,8 @@ def build_input(
     updated_at: Any = None,
     guid: Any = None,
     withdrawn: Any = False,
+    breaking: Any = False,
+    correction: Any = None,
     errors: list[FieldError] | None = None,
     now: datetime | None = None,
 ) -> ArticleInput:
@@ -270,6 +287,10 @@ def build_input(
             errors.append(FieldError("guid", f"longer than {uris.MAX_LENGTH} characters"))
     if not isinstance(withdrawn, bool):
         errors.append(FieldError("withdrawn", "must be true or false"))
+    if not isinstance(breaking, bool):
+        errors.append(FieldError("breaking", "must be true or false"))
+    if correction is not None and not isinstance(correction, str):
+        errors.append(FieldError("correction", "must be a string (the correction note)"))
     if errors:
         raise ArticleRejected(errors)
 
@@ -299,6 +320,8 @@ def build_input(
         published_at=published,
         updated_at=updated,
         withdrawn=bool(withdrawn),
+        breaking=bool(breaking),
+        correction=text.plain(correction) if isinstance(correction, str) else "",
     )
 
 
@@ -388,5 +411,7 @@ def parse_json(obj: Any, settings: Settings, now: datetime | None = None) -> Art
         updated_at=obj.get("updated_at"),
         guid=obj.get("guid"),
         withdrawn=obj.get("withdrawn", False),
+        breaking=obj.get("breaking", False),
+        correction=obj.get("correction"),
         now=now,
     )

@@ -264,6 +264,8 @@ class DigestSettings(_Table):
     from_: str = Field("News <news@example.com>", alias="from")
     subject: OneLine = DEFAULT_SUBJECT
     max_articles: int = Field(20, ge=1, le=500)
+    # Breaking-news alerts per reader per local day; beyond it an article waits for the digest.
+    max_alerts_per_day: int = Field(3, ge=0, le=50)
     templates_dir: str = ""
     # Stored as the bare address (no "mailto:"), normalised.
     unsubscribe_mailto: str = ""

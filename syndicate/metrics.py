@@ -40,6 +40,13 @@ DIGESTS = Counter(
     registry=None,
 )
 
+ALERTS = Counter(
+    "syndicate_alerts",
+    "Breaking-news alerts by event (queued, sent, retry, failed) counted by this process",
+    ["event"],
+    registry=None,
+)
+
 DIGEST_TICKS = Counter(
     "syndicate_digest_ticks",
     "Digest ticks run by this process, by outcome (ok, failed)",
@@ -61,6 +68,7 @@ _PROCESS_METRICS = (
     ARTICLES_INGESTED,
     CONFIRMATIONS_SENT,
     DIGESTS,
+    ALERTS,
 )
 
 
@@ -73,7 +81,7 @@ class StoreCollector(Collector):
         self.alarm_facts = alarm_facts
 
     def collect(self) -> Iterator[Any]:
-        from syndicate.store import outbox, state, subscribers
+        from syndicate.store import carried, outbox, state, subscribers
         from syndicate.subscribers.lifecycle import STATUSES
 
         up = GaugeMetricFamily("syndicate_store_up", "1 when the database answered the scrape")
@@ -82,6 +90,7 @@ class StoreCollector(Collector):
                 by_kind = outbox.counts(conn)
                 by_status = subscribers.counts_by_status(conn)
                 last_build = state.last_feed_build(conn)
+                notices = carried.notices_delivered(conn)
         except SQLAlchemyError:
             up.add_metric([], 0)
             yield up
@@ -97,6 +106,19 @@ class StoreCollector(Collector):
         for row_state in ("queued", "sending", "retry", "sent", "failed", "skipped"):
             digests.add_metric([row_state], counts.get(row_state, 0))
         yield digests
+        alerts = GaugeMetricFamily(
+            "syndicate_alert_messages", "Breaking-news alert outbox rows by state", labels=["state"]
+        )
+        alert_counts = {row_state: n for kind, row_state, n in by_kind if kind == "alert"}
+        for row_state in ("queued", "sending", "retry", "sent", "failed", "skipped"):
+            alerts.add_metric([row_state], alert_counts.get(row_state, 0))
+        yield alerts
+        told = GaugeMetricFamily(
+            "syndicate_corrections_delivered",
+            "Corrections and retractions carried by editions that were sent",
+        )
+        told.add_metric([], notices)
+        yield told
         people = GaugeMetricFamily(
             "syndicate_subscribers", "Subscribers by status", labels=["status"]
         )

@@ -39,6 +39,19 @@ CASES = [
         "no template named 'nosuch_layout.html.j2' in [digest] templates_dir or the built-ins",
     ),
     ("confirm.txt.j2", SYNTAX, 2, "Expected an expression, got 'end of statement block'"),
+    # The alert and the Corrections block are proven too.
+    (
+        "alert.html.j2",
+        EXTENDS,
+        1,
+        "no template named 'nosuch_layout.html.j2' in [digest] templates_dir or the built-ins",
+    ),
+    (
+        "_corrections.txt.j2",
+        "{% for item in corrections %}{{ item.note.nope.deeper }}{% endfor %}\n",
+        1,
+        "'str object' has no attribute 'nope'",
+    ),
 ]
 
 

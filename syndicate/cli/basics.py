@@ -129,7 +129,7 @@ def status(rt: Runtime) -> None:
     """Alarms first (then exit 1), last feed build, confirmation emails owed, outbox counts
     by state, recent failures."""
     from syndicate import alarms as alarm_facts
-    from syndicate.store import articles, outbox, queue, selfservice, state
+    from syndicate.store import articles, carried, outbox, queue, selfservice, state
     from syndicate.store import subscribers as subscriber_store
     from syndicate.subscribers.lifecycle import RECEIVES
 
@@ -150,6 +150,7 @@ def status(rt: Runtime) -> None:
         states = outbox.digest_counts_by_edition(conn)
         owed = outbox.owed(conn, "confirmation", now, RECEIVES["confirmation"])
         failures = outbox.recent_failures(conn, 5)
+        notices = carried.notices_delivered(conn)
     console.line(f"articles: {article_count}")
     console.line("subscribers: " + (", ".join(f"{n} {s}" for s, n in subscriber_rows) or "none"))
     if reasons:
@@ -171,6 +172,13 @@ def status(rt: Runtime) -> None:
     if len(kinds) > 1 or "digest" not in kinds:
         for kind, parts in sorted(kinds.items()):
             console.line(f"  {kind}: {', '.join(parts)}")
+    alert_rows = {row_state: n for kind, row_state, n in by_kind if kind == "alert"}
+    if alert_rows or notices:
+        waiting = sum(alert_rows.get(s, 0) for s in ("queued", "sending", "retry"))
+        console.line(
+            f"  alerts: {waiting} queued, {alert_rows.get('sent', 0)} sent; "
+            f"corrections delivered: {notices}"
+        )
     for edition in list(by_edition)[:7]:
         console.line(f"  {edition}: {', '.join(by_edition[edition])}")
     if by_kind:

@@ -31,6 +31,9 @@ def subscribers_group() -> None:
 @click.option("--timezone", default=None, help="IANA timezone (default: the site's).")
 @click.option("--language", default=None, help="en or es (default: the section's).")
 @click.option("--digest-time", default=None, help="HH:MM local send time.")
+@click.option("--cadence", default=None, help="daily (default) or weekly.")
+@click.option("--weekday", default=None, help="mon..sun: the day of a weekly edition.")
+@click.option("--alerts/--no-alerts", default=False, help="Breaking-news alerts (default off).")
 @click.option("--confirmed", is_flag=True, help="Active at once, no confirmation email.")
 @pass_runtime
 def add(
@@ -40,6 +43,9 @@ def add(
     timezone: str | None,
     language: str | None,
     digest_time: str | None,
+    cadence: str | None,
+    weekday: str | None,
+    alerts: bool,
     confirmed: bool,
 ) -> None:
     """Add or update one subscriber."""
@@ -54,6 +60,9 @@ def add(
         language,
         digest_time,
         "active" if confirmed else "pending",
+        cadence,
+        weekday,
+        alerts,
     )
     with engine.begin() as conn:
         saved = subscriber_store.save(conn, item, rt.clock.now(), Actor.OPERATOR)
@@ -114,6 +123,9 @@ def list_subscribers(rt: Runtime, as_csv: bool) -> None:
     for s in items:
         chosen = ",".join(s.sections) or "all"
         line = f"{s.email}\t{s.status}\t{chosen}\t{s.timezone}\t{s.language}\t{s.digest_time}"
+        line += "\t" + (f"weekly:{s.weekday}" if s.cadence == "weekly" else "daily")
+        if s.alerts:
+            line += "+alerts"
         if s.id in why and s.status in ("bounced", "complained"):
             reason, when = why[s.id]
             line += f"\t{reason}" + (f" ({when:%Y-%m-%d})" if when else "")

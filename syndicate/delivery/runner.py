@@ -443,6 +443,9 @@ class _Run:
                 metrics.CONFIRMATIONS_SENT.inc()
                 self.report.confirmations += 1
             who = f"confirmation to {mask(row.recipient)} {row.message_id}"
+        elif row.kind == "alert":
+            metrics.ALERTS.labels(event=outcome.kind).inc()
+            who = f"alert to {mask(row.recipient)} {row.message_id}"
         else:
             metrics.DIGESTS.labels(event=outcome.kind).inc()
             who = f"edition {row.edition_date} to {mask(row.recipient)} {row.message_id}"

@@ -28,7 +28,7 @@ from syndicate.addresses import BadAddress, mask, smtp_form
 from syndicate.articles import Article
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.digest import mime
+from syndicate.digest import corrections, history, mime
 from syndicate.digest.body import Body
 from syndicate.digest.dkim import load_signer
 from syndicate.digest.render import DigestRenderer
@@ -40,10 +40,12 @@ from syndicate.digest.selection import (
     window_start,
 )
 from syndicate.digest.template_errors import TemplateFailed
-from syndicate.store import articles
+from syndicate.store import articles, carried
 from syndicate.store import outbox as outbox_store
 from syndicate.store import subscribers as subscriber_store
 from syndicate.store.outbox import NewMessage, digest_key
+from syndicate.subscribers.cadence import first_reach, is_edition_day
+from syndicate.subscribers.received import Carried
 from syndicate.subscribers.records import Subscriber
 
 # Subscribers per read and per insert transaction: rows are small, so large batches.
@@ -127,15 +129,38 @@ class _Shared:
         previous: datetime | None,
         now: datetime,
         day: date,
+        past: history.History,
         resumed: datetime | None = None,
     ) -> tuple[Edition, Body | None]:
         """``resumed``: the first edition after a pause, which starts where it began."""
-        key = (subscriber.sections, subscriber.language, previous, day, resumed)
+        # Readers with the same cadence and the same history (alerts got, notices owed)
+        # share too; most readers have none.
+        already = past.got(subscriber.id)
+        notices = past.owed(subscriber.id)
+        key = (
+            subscriber.sections,
+            subscriber.language,
+            previous,
+            day,
+            subscriber.cadence,
+            frozenset(already),
+            tuple((n.article.id, n.kind, n.note) for n in notices),
+            resumed,
+        )
         found = self.found.get(key)
         if found is None:
-            start = window_start(previous, now)
+            start = window_start(previous, now, first_reach(subscriber.cadence))
             settings = self.renderer.settings
-            edition = select_edition(subscriber, pool.after(start), previous, now, settings, day)
+            edition = select_edition(
+                subscriber,
+                pool.after(start),
+                previous,
+                now,
+                settings,
+                day,
+                already=already,
+                notices=notices,
+            )
             if resumed is not None:
                 edition = replace(edition, resumed_from=resumed)
             body = None if edition.is_empty else self.renderer.body(edition, subscriber)
@@ -225,14 +250,19 @@ def _row(
     pool: _Candidates,
     shared: _Shared,
     now: datetime,
-) -> NewMessage:
-    start = window_start(previous, now)
+    past: history.History,
+) -> tuple[NewMessage, list[Carried]]:
+    """The reader's outbox row and what it carries (nothing unless it is queued)."""
+    start = window_start(previous, now, first_reach(subscriber.cadence))
     if subscriber.paused_on(day):
-        return paused_row(subscriber, day, start, now)
+        return paused_row(subscriber, day, start, now), []
     resumed = resume_from_pause(subscriber, start)
     try:
-        edition, body = shared.get(subscriber, pool, resumed or previous, now, day, resumed)
-        return outbox_row(edition, subscriber, shared.renderer, now, body)
+        edition, body = shared.get(subscriber, pool, resumed or previous, now, day, past, resumed)
+        row = outbox_row(edition, subscriber, shared.renderer, now, body)
+        if row.state != "queued":
+            return row, []
+        return row, corrections.carried(edition.articles, edition.notices)
     except TemplateFailed:
         # Not this reader's problem but the edition's: the tick fails and says so, the
         # slot shows as overdue, and the fixed template sends every reader's edition.
@@ -240,12 +270,12 @@ def _row(
     except BadAddress as exc:
         reason = f"cannot build the message: address refused: {exc.reason}"
         log.warning("edition %s for %s: %s", day, mask(subscriber.email), reason)
-        return failed_row(subscriber, day, start, now, reason)
+        return failed_row(subscriber, day, start, now, reason), []
     except Exception as exc:  # this subscriber's message only; the batch goes on
         reason = f"cannot build the message: {exc.__class__.__name__}: {exc}"
         log.warning("edition %s for %s: %s", day, mask(subscriber.email), reason)
         log.debug("edition %s for subscriber %d", day, subscriber.id, exc_info=True)
-        return failed_row(subscriber, day, start, now, reason)
+        return failed_row(subscriber, day, start, now, reason), []
 
 
 def _edition_day(subscriber: Subscriber, settings: Settings, now: datetime) -> date:
@@ -281,15 +311,22 @@ def enqueue_editions(
         with engine.connect() as conn:
             done = outbox_store.editions_of(conn, ids, set(days.values()))
             previous = outbox_store.previous_cutoffs(conn, ids)
+            # A weekly reader is not owed an edition on the other days of the week.
+            batch = [s for s in batch if is_edition_day(s.cadence, s.weekday, days[s.id])]
             todo = [s for s in batch if (s.id, days[s.id]) not in done]
             report.existing += len(batch) - len(todo)
             if not todo:
                 continue
-            earliest = min(window_start(previous.get(s.id), now) for s in todo)
+            earliest = min(
+                window_start(previous.get(s.id), now, first_reach(s.cadence)) for s in todo
+            )
             pool.load(conn, earliest)
-        rows = [_row(s, days[s.id], previous.get(s.id), pool, shared, now) for s in todo]
+            past = history.load(conn, [s.id for s in todo], pool.after(earliest))
+        made = [_row(s, days[s.id], previous.get(s.id), pool, shared, now, past) for s in todo]
+        rows = [row for row, _ in made]
         with engine.begin() as conn:
             inserted = outbox_store.enqueue(conn, rows)
+            carried.record(conn, "digest", {row.key: items for row, items in made if items})
         report.existing += len(rows) - len(inserted)
         queued = sum(1 for state in inserted if state == "queued")
         failed = sum(1 for state in inserted if state == "failed")
@@ -299,7 +336,7 @@ def enqueue_editions(
         metrics.DIGESTS.labels(event="queued").inc(queued)
         if failed:
             metrics.DIGESTS.labels(event="failed").inc(failed)
-        del rows
+        del rows, made
     return report
 
 
@@ -335,5 +372,6 @@ def preview_edition(
         previous = outbox_store.previous_cutoffs(conn, [reader.id], before=day).get(reader.id)
         if previous is not None and previous >= cutoff:
             previous = None  # a preview of a day already covered shows that day again
-        candidates = load_candidates(conn, window_start(previous, cutoff), cutoff)
+        start = window_start(previous, cutoff, first_reach(reader.cadence))
+        candidates = load_candidates(conn, start, cutoff)
     return select_edition(reader, candidates, previous, cutoff, settings, day)

@@ -4,13 +4,15 @@ A template can compile and still fail at render (an attribute the article does
 not have, an ``{% extends %}`` target that does not exist). Rendering each one,
 both parts, in every language, for editions shaped like real ones (with and
 without images, one section and many, a few articles over the limit) and the
-confirmation email finds those before a digest tick does. Pure: settings in,
+confirmation email, the alert, a weekly edition and the Corrections block find
+those before a digest tick does. Pure: settings in,
 problem lines out; the sample data is made here, nothing is read or sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import jinja2
@@ -18,7 +20,9 @@ from pydantic import SecretStr
 
 from syndicate.articles import Article
 from syndicate.config import Settings
+from syndicate.digest.alert_message import AlertRenderer
 from syndicate.digest.confirmation import ConfirmationRenderer, build_confirmation_message
+from syndicate.digest.corrections import CORRECTION, RETRACTION, Notice
 from syndicate.digest.render import DigestRenderer
 from syndicate.digest.selection import Edition
 from syndicate.digest.template_errors import TemplateFailed
@@ -72,7 +76,17 @@ def sample_editions(settings: Settings) -> list[Edition]:
             placed=tuple(a.section for a in articles),
         )
 
-    return [edition(one, 0), edition(bare, 1), edition(many, 7)]
+    corrected = replace(one[0], correction="A sample correction note: the name was misspelled.")
+    withdrawn = replace(bare[0], withdrawn=True)
+    notices = (Notice(corrected, CORRECTION), Notice(withdrawn, RETRACTION))
+    return [
+        edition(one, 0),
+        edition(bare, 1),
+        edition(many, 7),
+        # A weekly edition with a Corrections block, and one of corrections alone.
+        replace(edition(many, 0), cadence="weekly", notices=notices),
+        replace(edition((), 0), notices=notices),
+    ]
 
 
 def _reader(settings: Settings, language: str, sections: tuple[str, ...]) -> Subscriber:
@@ -102,11 +116,15 @@ def render_problems(settings: Settings, env: jinja2.Environment) -> list[str]:
                 problems.append(exc.message)
 
     renderer = DigestRenderer(settings, env=env)
+    alerts = AlertRenderer(renderer)
     for language in LANGUAGES:
         for sections in ((), (settings.section_slugs[0],)):
             reader = _reader(settings, language, sections)
             for edition in sample_editions(settings):
                 attempt(renderer.message, edition, reader)
+            attempt(
+                alerts.message, _article(3, settings.section_slugs[0], True), reader, SAMPLE_END
+            )
         reader = _reader(settings, language, ())
         attempt(
             build_confirmation_message,

@@ -97,6 +97,17 @@ class RenderedMessage:
     message: bytes  # RFC 5322, CRLF line ends
 
 
+def fingerprint(key: tuple[Any, ...]) -> str:
+    return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]
+
+
+def _top_headline(edition: Edition, t: dict[str, str]) -> str:
+    """The first article's headline; for an edition of corrections alone, the first one's."""
+    if edition.articles:
+        return _plain(edition.articles[0].headline)
+    return f"{t['corrections_title']}: {_plain(edition.notices[0].article.headline)}"
+
+
 class DigestRenderer:
     """Renders editions to message bytes, caching what subscribers share.
 
@@ -150,10 +161,17 @@ class DigestRenderer:
         return groups
 
     def page_context(
-        self, placed: list[tuple[str, Article]], day: date, language: str, web: bool
+        self,
+        placed: list[tuple[str, Article]],
+        day: date,
+        language: str,
+        web: bool,
+        cadence: str = "daily",
     ) -> dict[str, Any]:
         t = labels(language)
         site = self.settings.site
+        weekly = cadence == "weekly"
+        title = "weekly_title" if weekly else "digest_title"
         headlines = [_plain(a.headline) for _, a in placed[:3]]
         preheader = " · ".join(headlines)
         if len(preheader) > PREHEADER_LIMIT:
@@ -165,7 +183,9 @@ class DigestRenderer:
             "title": f"{site.title}: {long_date(day, language)}",
             "site_title": site.title,
             "site_url": site.url,
-            "subtitle": f"{t['digest_title']} · {long_date(day, language)}",
+            "subtitle": f"{t[title]} · {long_date(day, language)}",
+            "weekly": weekly,
+            "week_intro": t["week_intro"] if weekly else "",
             "web_url": f"{self.public_url}/digests/{day.isoformat()}",
             "groups": self._groups(placed, language),
             "preheader": preheader,
@@ -173,6 +193,7 @@ class DigestRenderer:
             "overflow_text": "",
             "intro": "",
             "resumed_text": "",
+            "corrections": [],
         }
 
     def _prepare(self, edition: Edition, subscriber: Subscriber, language: str) -> Body:
@@ -186,6 +207,10 @@ class DigestRenderer:
         )
         if edition.resumed_from is not None:  # only then: other editions keep their boundary
             key += (edition.resumed_from,)
+        if edition.cadence != "daily":  # daily keys (and their boundaries) stay as they were
+            key += (edition.cadence,)
+        if edition.notices:
+            key += tuple((n.article.id, n.kind, n.note) for n in edition.notices)
         found = self._prepared.get(key)
         if found is not None:
             return found
@@ -193,7 +218,9 @@ class DigestRenderer:
             self._prepared.clear()
         t = labels(language)
         placed = list(zip(edition.placed, edition.articles, strict=True))
-        context = self.page_context(placed, edition.edition_date, language, web=False)
+        context = self.page_context(
+            placed, edition.edition_date, language, web=False, cadence=edition.cadence
+        )
         site = self.settings.site.title
         if edition.overflow:
             template = t["overflow_one"] if edition.overflow == 1 else t["overflow"]
@@ -202,6 +229,15 @@ class DigestRenderer:
         if edition.resumed_from is not None:
             since = long_date(local_date(edition.resumed_from, subscriber.timezone), language)
             context["resumed_text"] = t["resumed"].format(date=since)
+        context["corrections"] = [
+            {
+                "headline": _plain(n.article.headline),
+                "url": _plain(n.article.url),
+                "note": _plain(n.note),
+                "retracted": n.kind == "retraction",
+            }
+            for n in edition.notices
+        ]
         context["why_text"] = t["why"].format(
             email=mime.slot_marker("email"),
             sections=self._followed(subscriber, t),
@@ -214,26 +250,39 @@ class DigestRenderer:
         subject = text.plain(
             subject_template(self.settings, language).render(
                 date=short_date(edition.edition_date, language),
-                top_headline=_plain(edition.articles[0].headline),
-                more=edition.total - 1,
+                top_headline=_top_headline(edition, t),
+                more=max(edition.total - 1, 0),
                 count=edition.total,
+                weekly=edition.cadence == "weekly",
             )
         )
-        digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]
-        found = Body(
-            subject=subject,
-            from_header=self.from_header,
-            subject_header=mime.header("Subject", subject),
-            list_id=self.list_id,
-            boundary=f"=_digest_{digest}",
-            text=mime.prepare_part("text/plain", text_page),
-            html=mime.prepare_part("text/html", html_page),
-            public_url=self.public_url,
-            mailto=self.mailto,
+        found = self.shared_body(
+            subject,
+            text_page,
+            html_page,
+            f"=_digest_{fingerprint(key)}",
             web_path=f"/digests/{edition.edition_date.isoformat()}",
         )
         self._prepared[key] = found
         return found
+
+    def shared_body(
+        self, subject: str, text_page: str, html_page: str, boundary: str, web_path: str = ""
+    ) -> Body:
+        """A message body shared by every reader who gets the same content; ``web_path``:
+        the edition page its "view in browser" link opens with the reader's token."""
+        return Body(
+            subject=subject,
+            from_header=self.from_header,
+            subject_header=mime.header("Subject", subject),
+            list_id=self.list_id,
+            boundary=boundary,
+            text=mime.prepare_part("text/plain", text_page),
+            html=mime.prepare_part("text/html", html_page),
+            public_url=self.public_url,
+            mailto=self.mailto,
+            web_path=web_path,
+        )
 
     def _followed(self, subscriber: Subscriber, t: dict[str, str]) -> str:
         if not subscriber.sections:

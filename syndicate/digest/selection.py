@@ -8,7 +8,7 @@ editions tile time with no gap and no overlap whatever the send schedule was;
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from syndicate.articles import Article
 from syndicate.config import Settings
+from syndicate.digest.corrections import Notice
+from syndicate.subscribers.cadence import first_reach
 
 if TYPE_CHECKING:
     from syndicate.subscribers import Subscriber
@@ -38,10 +40,13 @@ class Edition:
     placed: tuple[str, ...] = field(default=(), compare=False)
     # The first edition after a pause starts where the pause began, and says so.
     resumed_from: datetime | None = None
+    cadence: str = "daily"  # "weekly": the email speaks of this week
+    # Corrections and retractions of articles this reader got before (digest.corrections).
+    notices: tuple[Notice, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not self.articles
+        return not self.articles and not self.notices
 
     @property
     def total(self) -> int:
@@ -61,8 +66,11 @@ def local_date(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
-def window_start(previous_cutoff: datetime | None, cutoff: datetime) -> datetime:
-    return previous_cutoff if previous_cutoff is not None else cutoff - FIRST_EDITION_REACH
+def window_start(
+    previous_cutoff: datetime | None, cutoff: datetime, reach: timedelta = FIRST_EDITION_REACH
+) -> datetime:
+    """Where the previous edition ended; a first edition reaches back ``reach``."""
+    return previous_cutoff if previous_cutoff is not None else cutoff - reach
 
 
 def resume_from_pause(subscriber: Subscriber, start: datetime) -> datetime | None:
@@ -118,11 +126,18 @@ def select_edition(
     cutoff: datetime,
     settings: Settings,
     edition_date: date | None = None,
+    already: Collection[int] = (),
+    notices: Sequence[Notice] = (),
 ) -> Edition:
-    """The edition ``subscriber`` gets at ``cutoff``; ``previous_cutoff`` None reaches back 24 h."""
-    start = window_start(previous_cutoff, cutoff)
+    """The edition ``subscriber`` gets at ``cutoff``; ``previous_cutoff`` None reaches back
+    one period (a day, or a week for a weekly reader).
+
+    ``already``: ids of articles this reader already got (as an alert): not repeated.
+    ``notices``: the corrections and retractions owed to this reader.
+    """
+    start = window_start(previous_cutoff, cutoff, first_reach(subscriber.cadence))
     day = edition_date or local_date(cutoff, subscriber.timezone)
-    in_window = (a for a in candidates if start < a.first_seen_at <= cutoff)
+    in_window = (a for a in candidates if start < a.first_seen_at <= cutoff and a.id not in already)
     ordered = arrange(in_window, settings, subscriber.sections)
     limit = settings.digest.max_articles
     shown = ordered[:limit]
@@ -134,4 +149,6 @@ def select_edition(
         articles=tuple(article for _, article in shown),
         overflow=len(ordered) - len(shown),
         placed=tuple(home for home, _ in shown),
+        cadence=subscriber.cadence,
+        notices=tuple(notices),
     )

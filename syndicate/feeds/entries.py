@@ -127,6 +127,9 @@ def to_entry(article: Article, settings: Settings) -> Entry | None:
     return _entry(article, settings.feeds.full_text, label, line(settings.site.title))
 
 
+CORRECTION_LABEL = {"en": "Correction", "es": "Corrección"}
+
+
 # An article usually sits in two feeds (its section and all), and a poll rebuilds a
 # section when one of its 50 articles changed: cleaning (most of the build time) is
 # pure, so each article's cleaned entry is kept. Article equality covers every field.
@@ -156,13 +159,21 @@ def _entry(article: Article, full_text: bool, label: str, site_title: str) -> En
             description=line(article.image_alt) or line(article.image_caption),
             credit=line(article.image_credit),
         )
+    summary = text.with_ellipsis(lede, teaser) or ("" if body else title)
+    note = line(article.correction)
+    if note:
+        # The note goes with the entry, first; the store moved ``updated_at`` when it came.
+        label_word = CORRECTION_LABEL.get((article.language or "en")[:2], CORRECTION_LABEL["en"])
+        summary = f"{label_word}: {note} {summary}".strip()
+        if body:
+            body = f"<p><strong>{label_word}:</strong> {html.escape(note, quote=False)}</p>{body}"
     return Entry(
         guid=guid,
         atom_id=atom_id(guid, url, feed_time(article.first_seen_at)),
         url=url,
         title=title,
         # Atom wants some text in every entry: a bare headline repeats as its summary.
-        summary=text.with_ellipsis(lede, teaser) or ("" if body else title),
+        summary=summary,
         content_html=body if full_text else "",
         published=published,
         updated=updated,

@@ -18,6 +18,7 @@ from syndicate.alarms import read as read_alarms
 from syndicate.clock import Clock
 from syndicate.config import Settings
 from syndicate.delivery import SenderFactory, deliver_due
+from syndicate.digest import alerts
 from syndicate.feeds.publish import poll, publish
 from syndicate.schedule.tick import Enqueue, enqueue_with_digest, recorded_tick
 from syndicate.senders import make_sender
@@ -60,10 +61,14 @@ class Jobs:
     def poll(self) -> None:
         if not self.is_scheduler():
             return
-        report = poll(self.engine, self.settings, self.clock)
-        for line in report.lines():
-            if not line.endswith(": unchanged"):
-                log.info("feeds: %s", line)
+        try:
+            report = poll(self.engine, self.settings, self.clock)
+            for line in report.lines():
+                if not line.endswith(": unchanged"):
+                    log.info("feeds: %s", line)
+        finally:
+            # Imported breaking articles: their alerts are queued at the poll after the import.
+            alerts.scan(self.engine, self.settings, self.clock)
 
     def republish(self) -> None:
         """Build every section's feeds again (after a reload); only changed files are written."""

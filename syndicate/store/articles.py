@@ -45,6 +45,8 @@ def _row(record: ArticleInput, content_hash: str, now: datetime) -> dict[str, An
         "updated_at": record.updated_at or now,
         "changed_at": now,
         "withdrawn": record.withdrawn,
+        "breaking": record.breaking,
+        "correction": record.correction,
         "content_hash": content_hash,
     }
 
@@ -259,3 +261,22 @@ def oldest_first_seen(conn: Connection) -> datetime | None:
     """When the first article still published was first seen (None: there is none)."""
     query = select(func.min(articles.c.first_seen_at)).where(articles.c.withdrawn.is_(False))
     return conn.execute(query).scalar()
+
+
+def by_ids(conn: Connection, ids: Iterable[int]) -> list[Article]:
+    """These articles (withdrawn ones too), in id order."""
+    wanted = sorted(set(ids))
+    found: list[Article] = []
+    for start in range(0, len(wanted), _CHUNK):
+        found.extend(_load(conn, articles.c.id.in_(wanted[start : start + _CHUNK])))
+    return found
+
+
+def breaking_changed_since(conn: Connection, moment: datetime) -> list[Article]:
+    """Published breaking articles stored or changed after ``moment``, in id order."""
+    return _load(
+        conn,
+        (articles.c.changed_at > moment)
+        & articles.c.breaking.is_(True)
+        & articles.c.withdrawn.is_(False),
+    )

@@ -27,6 +27,7 @@ from sqlalchemy import (
 
 from syndicate.store import bodies as body_store
 from syndicate.store.bulk import insert_many
+from syndicate.store.lanes import edition_day
 from syndicate.store.queue import UNFINISHED, WAITING, claimable
 from syndicate.store.tables import outbox, subscribers
 
@@ -267,7 +268,7 @@ def without_edition(
     )
     query = (
         select(subscribers.c.id)
-        .where(subscribers.c.status == "active", in_groups, ~has_row)
+        .where(subscribers.c.status == "active", in_groups, edition_day(edition_date), ~has_row)
         .order_by(subscribers.c.id)
     )
     return list(conn.execute(query).scalars())

@@ -113,7 +113,11 @@ def claim(
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update(of=outbox, skip_locked=True)
-        rows = conn.execute(stmt).all()
+        # Alerts go ahead of every other row: a first pass takes those alone.
+        rows = list(conn.execute(stmt.where(outbox.c.kind == "alert")).all())
+        if len(rows) < limit:
+            rest = stmt.where(outbox.c.kind != "alert").limit(limit - len(rows))
+            rows += conn.execute(rest).all()
         gone: dict[str, list[int]] = {}
         live = []
         for row in rows:

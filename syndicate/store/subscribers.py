@@ -62,6 +62,9 @@ def _records(rows: Sequence[Any], chosen: dict[int, list[str]]) -> list[Subscrib
             unkeyed_links=r.unkeyed_links,
             paused_until=r.paused_until,
             paused_at=r.paused_at,
+            cadence=r.cadence,
+            weekday=r.weekday or "",
+            alerts=r.alerts,
         )
         for r in rows
     ]
@@ -150,6 +153,9 @@ def _profile(item: SubscriberInput) -> dict[str, Any]:
         "timezone": item.timezone,
         "language": item.language,
         "digest_time": item.digest_time,
+        "cadence": item.cadence,
+        "weekday": item.weekday or None,
+        "alerts": item.alerts,
     }
 
 
@@ -160,12 +166,17 @@ def set_preferences(
     timezone: str,
     language: str,
     digest_time: str,
+    lane: tuple[str, str, bool] | None = None,
 ) -> None:
-    conn.execute(
-        update(subscribers)
-        .where(subscribers.c.id == subscriber_id)
-        .values(timezone=timezone, language=language, digest_time=digest_time)
-    )
+    """``lane`` (cadence, weekday, alerts), when given, is set too."""
+    values: dict[str, Any] = {
+        "timezone": timezone,
+        "language": language,
+        "digest_time": digest_time,
+    }
+    if lane is not None:
+        values.update(cadence=lane[0], weekday=lane[1] or None, alerts=lane[2])
+    conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id).values(**values))
     set_sections(conn, subscriber_id, sections)
 
 
@@ -262,11 +273,16 @@ def save(
 
 
 def _same(existing: Subscriber, item: SubscriberInput, status: str) -> bool:
-    return (existing.status, existing.timezone, existing.language, existing.digest_time) == (
+    mine = (existing.status, existing.timezone, existing.language, existing.digest_time)
+    lane = (existing.cadence, existing.weekday, existing.alerts)
+    return mine + lane == (
         status,
         item.timezone,
         item.language,
         item.digest_time,
+        item.cadence,
+        item.weekday,
+        item.alerts,
     ) and sorted(existing.sections) == sorted(item.sections)
 
 
@@ -369,3 +385,16 @@ def active_groups(conn: Connection) -> list[tuple[str, str]]:
             .distinct()
         ).all()
     return [(tz, hhmm) for tz, hhmm in rows]
+
+
+def alert_readers(conn: Connection, sections: Sequence[str]) -> list[Subscriber]:
+    """Active subscribers who asked for alerts and follow one of ``sections`` (or every one)."""
+    follows = select(subscriber_sections.c.subscriber_id).where(
+        subscriber_sections.c.section.in_(list(sections))
+    )
+    return _load(
+        conn,
+        (subscribers.c.status == "active")
+        & subscribers.c.alerts.is_(True)
+        & (subscribers.c.all_sections.is_(True) | subscribers.c.id.in_(follows)),
+    )

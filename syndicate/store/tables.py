@@ -82,6 +82,10 @@ articles = Table(
     # Moves on every stored change; the poll step asks for changed_at > last build.
     Column("changed_at", UTCDateTime(), nullable=False),
     Column("withdrawn", Boolean, nullable=False, default=False),
+    # Alert the readers who asked for breaking news (once: see digest.alerts).
+    Column("breaking", Boolean, nullable=False, default=False, server_default=false()),
+    # The newsroom's correction note; readers who already got the article are told.
+    Column("correction", Text, nullable=False, default="", server_default=""),
     Column("content_hash", String(64), nullable=False),
     Index("ix_articles_first_seen_at", "first_seen_at"),
     Index("ix_articles_changed_at", "changed_at"),
@@ -138,6 +142,11 @@ subscribers = Table(
     # Why the reader left, when they said: one of the unsubscribe page's reasons, their words.
     Column("unsubscribe_reason", String(32)),
     Column("unsubscribe_note", Text),
+    # daily | weekly; a weekly reader's edition comes on ``weekday`` (mon..sun).
+    Column("cadence", String(8), nullable=False, default="daily", server_default="daily"),
+    Column("weekday", String(3)),
+    # Breaking-news alerts wanted (only for the sections followed).
+    Column("alerts", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_subscribers_due", "status", "timezone", "digest_time"),
     sqlite_autoincrement=True,
 )
@@ -234,6 +243,22 @@ bounce_reports = Table(
     Index("ix_bounce_reports_received_at", "received_at"),
     Index("ix_bounce_reports_edition_date", "edition_date", "kind"),
     sqlite_autoincrement=True,
+)
+
+# Which articles each outbox row carried, and as what: "article" (in an edition),
+# "alert", "correction" or "retraction"; ``note`` is a short hash of the correction
+# note the reader saw then. Kept apart from the outbox so rows stay small, and so the
+# next edition knows who must be told of a correction (see digest.corrections).
+outbox_articles = Table(
+    "outbox_articles",
+    metadata,
+    Column("outbox_id", Integer, ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True),
+    Column("article_id", Integer, primary_key=True),
+    Column("subscriber_id", Integer, nullable=False),
+    Column("role", String(12), nullable=False),
+    Column("note", String(16), nullable=False, default="", server_default=""),
+    Index("ix_outbox_articles_subscriber_id_article_id", "subscriber_id", "article_id"),
+    Index("ix_outbox_articles_article_id", "article_id"),
 )
 
 feed_state = Table(

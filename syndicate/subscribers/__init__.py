@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from syndicate.addresses import normalise_address
 from syndicate.config import Settings, _check_hhmm
 from syndicate.errors import InputError
+from syndicate.subscribers.cadence import BadLane, parse_cadence, parse_weekday
 from syndicate.subscribers.lifecycle import STATUSES, Actor
 from syndicate.subscribers.records import Subscriber, SubscriberInput
 from syndicate.timezones import canonical_timezone
@@ -27,7 +28,44 @@ __all__ = [
     "to_csv",
     "validate",
 ]
-CSV_COLUMNS = ["email", "sections", "timezone", "language", "digest_time", "status"]
+CSV_COLUMNS = [
+    "email",
+    "sections",
+    "timezone",
+    "language",
+    "digest_time",
+    "status",
+    "cadence",
+    "weekday",
+    "alerts",
+]
+_TRUE = ("true", "yes", "1", "on")
+_FALSE = ("false", "no", "0", "off", "")
+
+
+def parse_alerts(value: str | bool | None) -> bool:
+    """``alerts`` as a CSV cell, a form field or a flag: true/false (yes/no, 1/0, on/off)."""
+    if isinstance(value, bool):
+        return value
+    cleaned = (value or "").strip().lower()
+    if cleaned in _TRUE:
+        return True
+    if cleaned in _FALSE:
+        return False
+    raise InputError(
+        field="alerts", reason=f"{value!r} is not true or false", hint="use true or false"
+    )
+
+
+def _lane(cadence: str | None, weekday: str | None) -> tuple[str, str]:
+    try:
+        chosen = parse_cadence(cadence)
+    except BadLane as exc:
+        raise InputError(field="cadence", reason=str(exc), hint="use daily or weekly") from None
+    try:
+        return chosen, parse_weekday(weekday, chosen)
+    except BadLane as exc:
+        raise InputError(field="weekday", reason=str(exc), hint="use mon, tue, ... sun") from None
 
 
 def validate(
@@ -38,6 +76,9 @@ def validate(
     language: str | None = None,
     digest_time: str | None = None,
     status: str | None = None,
+    cadence: str | None = None,
+    weekday: str | None = None,
+    alerts: str | bool | None = None,
 ) -> SubscriberInput:
     """Normalise one subscriber; raise InputError naming the first bad field."""
     address = normalise_address(email)
@@ -85,7 +126,9 @@ def validate(
     # sections reach these readers too.
     if set(slugs) == set(settings.section_slugs):
         slugs = []
-    return SubscriberInput(address, tuple(slugs), tz, lang, when, state)
+    chosen, day = _lane(cadence, weekday)
+    wants_alerts = parse_alerts(alerts)
+    return SubscriberInput(address, tuple(slugs), tz, lang, when, state, chosen, day, wants_alerts)
 
 
 @dataclass
@@ -122,6 +165,9 @@ def parse_csv(settings: Settings, content: str, source: str = "csv") -> CsvRows:
                 row.get("language"),
                 row.get("digest_time"),
                 row.get("status"),
+                row.get("cadence"),
+                row.get("weekday"),
+                row.get("alerts"),
             )
         except InputError as exc:
             parsed.errors.append(f"{source}:{line}: {exc}")
@@ -136,6 +182,16 @@ def to_csv(items: Iterable[Subscriber]) -> str:
     writer.writerow(CSV_COLUMNS)
     for s in items:
         writer.writerow(
-            [s.email, ";".join(s.sections), s.timezone, s.language, s.digest_time, s.status]
+            [
+                s.email,
+                ";".join(s.sections),
+                s.timezone,
+                s.language,
+                s.digest_time,
+                s.status,
+                s.cadence,
+                s.weekday,
+                "true" if s.alerts else "false",
+            ]
         )
     return out.getvalue()

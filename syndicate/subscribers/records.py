@@ -21,6 +21,9 @@ class Subscriber:
     unkeyed_links: bool = False  # links without a key (made before keys) still name this row
     paused_until: date | None = None  # no edition for a day before this one
     paused_at: datetime | None = None  # when the reader last paused
+    cadence: str = "daily"  # or "weekly", on ``weekday``
+    weekday: str = ""  # mon..sun for a weekly reader
+    alerts: bool = False  # breaking-news alerts for the sections followed
 
     def paused_on(self, day: date) -> bool:
         """Whether the edition of ``day`` falls inside the reader's pause."""
@@ -38,3 +41,6 @@ class SubscriberInput:
     language: str
     digest_time: str
     status: str = "active"
+    cadence: str = "daily"
+    weekday: str = ""
+    alerts: bool = False

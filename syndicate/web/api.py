@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from syndicate import metrics
 from syndicate.articles import ArticleInput, ArticleRejected, FieldError, parse_json
+from syndicate.digest import alerts
 from syndicate.store.articles import UpsertResult, upsert
 from syndicate.web.context import Service
 
@@ -97,6 +98,8 @@ class ArticlesApi:
         result = await run_in_threadpool(self._store, record)
         outcome = result.outcome[record.guid]
         metrics.ARTICLES_INGESTED.labels(outcome=outcome).inc()
+        if record.breaking and outcome != "unchanged":
+            await run_in_threadpool(self._alert, record.guid)
         if result.changed_sections:
             await self.republish(result.changed_sections)
         return JSONResponse(
@@ -107,6 +110,13 @@ class ArticlesApi:
     def _store(self, record: ArticleInput) -> UpsertResult:
         with self.svc.engine.begin() as conn:
             return upsert(conn, [record], self.svc.clock.now())
+
+    def _alert(self, guid: str) -> None:
+        """Queue a breaking article's alerts at once; the delivery loop sends them first."""
+        try:
+            alerts.alerts_for_guid(self.svc.engine, self.svc.settings, self.svc.clock, guid)
+        except Exception:  # the article is stored; the next poll queues its alerts
+            log.exception("queueing the alerts of %s failed", guid)
 
     async def republish(self, sections: set[str]) -> None:
         """Rebuild the changed sections' feeds now and serve the new files at once."""

@@ -18,6 +18,9 @@ _FIELD_ERRORS = {
     "timezone": "timezone",
     "language": "language",
     "digest_time": "digest_time",
+    "cadence": "cadence",
+    "weekday": "weekday",
+    "alerts": "alerts",
 }
 
 
@@ -48,6 +51,9 @@ class PreferencesPage(SubscriberPages):
                 str(form.get("language", "")),
                 str(form.get("digest_time", "")),
                 found.status,
+                str(form.get("cadence", "")),
+                str(form.get("weekday", "")),
+                "alerts" in form,
             )
         except InputError as exc:
             return self._preferences_form(request, lang, found, status=400, error=_field(exc))
@@ -81,5 +87,11 @@ class PreferencesPage(SubscriberPages):
     def _save_preferences(self, subscriber_id: int, item: SubscriberInput) -> None:
         with self.svc.engine.begin() as conn:
             subscriber_store.set_preferences(
-                conn, subscriber_id, item.sections, item.timezone, item.language, item.digest_time
+                conn,
+                subscriber_id,
+                item.sections,
+                item.timezone,
+                item.language,
+                item.digest_time,
+                lane=(item.cadence, item.weekday, item.alerts),
             )

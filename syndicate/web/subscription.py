@@ -67,9 +67,21 @@ class SubscriptionPages(SubscriberPages):
         if not self.svc.email_limit.allow(address.casefold()):
             return self._limited(request, lang)
         try:
-            item = subscribers.validate(self.settings, address, chosen, None, lang, None, "pending")
-        except InputError:
-            return self._form(request, lang, 400, email=email, chosen=chosen, error="section")
+            item = subscribers.validate(
+                self.settings,
+                address,
+                chosen,
+                None,
+                lang,
+                None,
+                "pending",
+                str(form.get("cadence", "")),
+                str(form.get("weekday", "")),
+                "alerts" in form,
+            )
+        except InputError as exc:
+            error = exc.field if exc.field in ("cadence", "weekday") else "section"
+            return self._form(request, lang, 400, email=email, chosen=chosen, error=error)
         pending_id = await run_in_threadpool(self._store_pending, item)
         response = self._notice(request, lang, "sent.title", "sent.body")
         if pending_id is not None:
@@ -93,6 +105,9 @@ class SubscriptionPages(SubscriberPages):
             email=email,
             chosen=chosen or [],
             error=error,
+            current_cadence="daily",
+            current_weekday="mon",
+            current_alerts=False,
         )
 
     def _store_pending(self, item: SubscriberInput) -> int | None:

@@ -140,7 +140,8 @@ def test_csv_import_reports_bad_rows_and_keeps_good(
         listed = subscriber_store.list_all(conn)
     exported = subscribers.to_csv(listed)
     assert (
-        exported.splitlines()[1] == "one@example.org,politics;world,Europe/Madrid,en,08:30,active"
+        exported.splitlines()[1]
+        == "one@example.org,politics;world,Europe/Madrid,en,08:30,active,daily,,false"
     )
     assert "two@example.org,,America/Lima,en,07:00,active" in exported
     assert "four@example.org,mundo,America/Lima,es,07:00,pending" in exported
@@ -174,9 +175,9 @@ def test_subscribers_commands(tmp_path: Path) -> None:
     assert imported.stdout.strip() == "1 new, 0 updated, 0 unchanged, 1 rejected"
     listed = syndicate(path, "subscribers", "list", "--csv")
     assert listed.stdout.splitlines() == [
-        "email,sections,timezone,language,digest_time,status",
-        "Reader@example.org,politics;world,America/Lima,en,07:00,active",
-        "x@example.org,mundo,America/Lima,es,07:00,active",
+        "email,sections,timezone,language,digest_time,status,cadence,weekday,alerts",
+        "Reader@example.org,politics;world,America/Lima,en,07:00,active,daily,,false",
+        "x@example.org,mundo,America/Lima,es,07:00,active,daily,,false",
     ]
     removed = syndicate(path, "subscribers", "remove", "x@EXAMPLE.org")
     assert removed.returncode == 0

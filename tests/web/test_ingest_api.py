@@ -153,6 +153,8 @@ def test_metrics(web: Web) -> None:
     ):
         assert after[name] - before.get(name, 0.0) == 1, name
     assert after['syndicate_outbox_messages{state="queued"}'] == 0
+    assert after['syndicate_alert_messages{state="queued"}'] == 0
+    assert after["syndicate_corrections_delivered"] == 0
     assert after['syndicate_subscribers{status="active"}'] == 0
     assert after["syndicate_store_up"] == 1
     assert "syndicate_feeds_built_total" in after
