@@ -27,6 +27,7 @@ from syndicate.addresses import BadAddress, mask, split_mailbox
 from syndicate.bounces.verp import envelope_sender
 from syndicate.clock import Clock
 from syndicate.config import Settings
+from syndicate.confirmations import KINDS as LINK_KINDS
 from syndicate.confirmations import Assembler
 from syndicate.delivery.assembly import Assembler as DigestAssembler
 from syndicate.delivery.outbox import RUNNING, Outcome, decide, owner_tag
@@ -394,7 +395,7 @@ class _Run:
         self._count(outcome)
 
     async def _send(self, row: Claimed, previous: asyncio.Future[Outcome] | None) -> Outcome:
-        if not row.message and row.kind == "confirmation":
+        if not row.message and row.kind in LINK_KINDS:
             try:  # rendered on its first claim, then stored: a retry sends the same bytes
                 row = await asyncio.to_thread(self.assemble, row)
             except Exception as exc:  # the same input would fail again: this row only
@@ -446,6 +447,8 @@ class _Run:
         elif row.kind == "alert":
             metrics.ALERTS.labels(event=outcome.kind).inc()
             who = f"alert to {mask(row.recipient)} {row.message_id}"
+        elif row.kind == "link":
+            who = f"preferences link to {mask(row.recipient)} {row.message_id}"
         else:
             metrics.DIGESTS.labels(event=outcome.kind).inc()
             who = f"edition {row.edition_date} to {mask(row.recipient)} {row.message_id}"
