@@ -5,6 +5,7 @@ operator's views show the kind."""
 from __future__ import annotations
 
 import time
+
 from sqlalchemy import select
 
 from syndicate.store import subscribers as subscriber_store
