@@ -32,7 +32,7 @@ from syndicate.confirmations import Assembler
 from syndicate.delivery.assembly import Assembler as DigestAssembler
 from syndicate.delivery.outbox import RUNNING, Outcome, decide, owner_tag
 from syndicate.mail.sender import Envelope, PermanentFailure, Sender, TemporaryFailure
-from syndicate.store import bodies, health, queue
+from syndicate.store import bodies, carried, health, queue
 from syndicate.store.outbox import waiting_ids
 from syndicate.store.queue import Claimed
 from syndicate.subscribers.lifecycle import RECEIVES
@@ -232,14 +232,18 @@ class _Run:
         self.relay_since = since
 
     def _prune(self) -> None:
-        """Edition bodies whose rows are all sent (or gone) are not needed any more."""
+        """Edition bodies whose rows are all sent (or gone) are not needed any more, nor
+        the record of what messages older than ``carried.KEEP`` carried."""
         try:
             gone = bodies.prune(self.engine, self.clock.now())
+            forgotten = carried.prune(self.engine, self.clock.now())
         except Exception as exc:  # cleanup only: the next run tries again
-            log.warning("cannot remove unused edition bodies: %s", exc)
+            log.warning("cannot remove unused edition bodies or carried records: %s", exc)
             return
         if gone:
             log.info("removed %d edition bodies no message needs any more", gone)
+        if forgotten:
+            log.info("forgot %d carried-article records past %d days", forgotten, carried.KEEP.days)
 
     def _read_relay(self) -> datetime | None:
         with self.engine.connect() as conn:
