@@ -51,6 +51,14 @@ class StopFlag(Protocol):
     def is_set(self) -> bool: ...
 
 
+class WakeFlag(Protocol):
+    """Set when new rows were queued (a threading.Event): a run waiting for a retry
+    stops waiting and claims at once."""
+
+    def is_set(self) -> bool: ...
+    def clear(self) -> None: ...
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
@@ -155,9 +163,11 @@ class _Run:
         on_progress: Progress | None,
         sleep: Sleep | None,
         only: Collection[int] | None = None,
+        wake: WakeFlag | None = None,
     ) -> None:
         self.engine = engine
         self.only = only
+        self.wake = wake
         self.settings = settings
         self.delivery = settings.delivery
         self.clock = clock
@@ -349,6 +359,9 @@ class _Run:
     async def _sleep_unless_stopped(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while not self._stopping():
+            if self.wake is not None and self.wake.is_set():
+                self.wake.clear()  # rows were queued meanwhile: claim them now
+                return
             left = deadline - time.monotonic()
             if left <= 0:
                 return
@@ -487,15 +500,18 @@ async def deliver_due_async(
     on_progress: Progress | None = None,
     sleep: Sleep | None = None,
     only: Collection[int] | None = None,
+    wake: WakeFlag | None = None,
 ) -> DeliveryReport:
     """Send every due outbox row once, in this process, through ``sender`` (see ``deliver_due``).
 
     The caller owns ``sender`` and closes it. ``sleep`` is how the run waits for
     the next retry (default ``asyncio.sleep``; tests with a fixed clock pass one
     that moves the clock). ``only`` limits the run to those outbox rows (a
-    confirmation email sent at once).
+    confirmation email sent at once). Setting ``wake`` ends a wait for a retry early.
     """
-    run = _Run(engine, settings, clock, sender, until_empty, stop_event, on_progress, sleep, only)
+    run = _Run(
+        engine, settings, clock, sender, until_empty, stop_event, on_progress, sleep, only, wake
+    )
     return await run.run()
 
 

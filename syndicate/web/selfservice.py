@@ -79,6 +79,9 @@ class SelfService(PreferencesPage):
                 )
             finally:
                 await sender.close()
+                # Not sent (the relay is down)? A delivery loop waiting for a later retry
+                # looks again, so this row's retry time counts.
+                self.svc.wake()
         except Exception:  # the reader has their answer; a queued row is retried by delivery
             log.exception("preferences link email failed")
 
