@@ -1,10 +1,11 @@
-"""Double opt-in: the confirmation email, an outbox row of kind ``confirmation``.
+"""The emails that carry one signed link: the double opt-in confirmation (outbox
+kind ``confirmation``) and "send me my preferences link" (kind ``link``).
 
-A request (the form, ``subscribers add``, an import with status ``pending``)
-enqueues the row; the message, with its signed link, is rendered when the row
-is first claimed and stored with it, so every retry sends the same bytes. The
-row then goes through the outbox like a digest: claim, lease, send, record,
-and the same retry policy.
+A request (the form, ``subscribers add``, an import with status ``pending``; the
+preferences-link form) enqueues the row; the message, with its signed link, is
+rendered when the row is first claimed and stored with it, so every retry sends
+the same bytes. The row then goes through the outbox like a digest: claim,
+lease, send, record, and the same retry policy.
 """
 
 from __future__ import annotations
@@ -44,8 +45,17 @@ def confirm_url(settings: Settings, subscriber: Subscriber, now: datetime) -> st
     return link(settings, "confirm", "confirm", subscriber, now + CONFIRM_VALID)
 
 
+def preferences_url(settings: Settings, subscriber: Subscriber, now: datetime) -> str:
+    return link(settings, "preferences", "preferences", subscriber, now + CONFIRM_VALID)
+
+
+# The outbox kinds this module renders.
+KINDS = ("confirmation", "link")
+
+
 class Assembler:
-    """Renders a claimed confirmation row that has no message yet, and stores the bytes."""
+    """Renders a claimed confirmation or link row that has no message yet, and stores
+    the bytes."""
 
     def __init__(self, settings: Settings, engine: Engine, clock: Clock) -> None:
         self.settings = settings
@@ -53,21 +63,25 @@ class Assembler:
         self.clock = clock
         self._renderer: ConfirmationRenderer | None = None
 
-    def message(self, subscriber: Subscriber, url: str, now: datetime, serial: int) -> bytes:
+    def message(self, kind: str, subscriber: Subscriber, now: datetime, serial: int) -> bytes:
         # Built on first use: most delivery runs carry no confirmation at all.
         if self._renderer is None:
             self._renderer = ConfirmationRenderer(self.settings, load_signer(self.settings))
+        if kind == "link":
+            url = preferences_url(self.settings, subscriber, now)
+            return self._renderer.preferences_message(subscriber, url, now, serial=serial)
+        url = confirm_url(self.settings, subscriber, now)
         return self._renderer.message(subscriber, url, now, serial=serial)
 
     def __call__(self, row: Claimed) -> Claimed:
-        if row.kind != "confirmation" or row.message:
+        if row.kind not in KINDS or row.message:
             return row
         with self.engine.connect() as conn:
             person = subscriber_store.get(conn, row.subscriber_id)
         if person is None:  # removed since: the claim's join would not have found it
             return row
         now = self.clock.now()
-        body = self.message(person, confirm_url(self.settings, person, now), now, serial=row.id)
+        body = self.message(row.kind, person, now, serial=row.id)
         found = _MESSAGE_ID.search(body)
         message_id = found.group(1).decode("ascii") if found else ""
         with self.engine.begin() as conn:

@@ -63,7 +63,14 @@ def run(rt: Runtime, host: str | None, port: int | None, grace: float, tick_seco
     accept()
 
     def make_app(current: Settings) -> Starlette:
-        return create_app(current, engine, clock, sender=lambda: make_sender(current))
+        # ``service`` is bound below, before the app serves its first request.
+        return create_app(
+            current,
+            engine,
+            clock,
+            sender=lambda: make_sender(current),
+            wake=lambda: service.wake_delivery(),
+        )
 
     service = Service(
         loaded,

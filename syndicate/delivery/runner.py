@@ -27,11 +27,12 @@ from syndicate.addresses import BadAddress, mask, split_mailbox
 from syndicate.bounces.verp import envelope_sender
 from syndicate.clock import Clock
 from syndicate.config import Settings
+from syndicate.confirmations import KINDS as LINK_KINDS
 from syndicate.confirmations import Assembler
 from syndicate.delivery.assembly import Assembler as DigestAssembler
 from syndicate.delivery.outbox import RUNNING, Outcome, decide, owner_tag
 from syndicate.mail.sender import Envelope, PermanentFailure, Sender, TemporaryFailure
-from syndicate.store import bodies, health, queue
+from syndicate.store import bodies, carried, health, queue
 from syndicate.store.outbox import waiting_ids
 from syndicate.store.queue import Claimed
 from syndicate.subscribers.lifecycle import RECEIVES
@@ -48,6 +49,14 @@ WAIT_SLICE = 0.5
 
 class StopFlag(Protocol):
     def is_set(self) -> bool: ...
+
+
+class WakeFlag(Protocol):
+    """Set when new rows were queued (a threading.Event): a run waiting for a retry
+    stops waiting and claims at once."""
+
+    def is_set(self) -> bool: ...
+    def clear(self) -> None: ...
 
 
 @dataclass
@@ -154,9 +163,11 @@ class _Run:
         on_progress: Progress | None,
         sleep: Sleep | None,
         only: Collection[int] | None = None,
+        wake: WakeFlag | None = None,
     ) -> None:
         self.engine = engine
         self.only = only
+        self.wake = wake
         self.settings = settings
         self.delivery = settings.delivery
         self.clock = clock
@@ -231,14 +242,18 @@ class _Run:
         self.relay_since = since
 
     def _prune(self) -> None:
-        """Edition bodies whose rows are all sent (or gone) are not needed any more."""
+        """Edition bodies whose rows are all sent (or gone) are not needed any more, nor
+        the record of what messages older than ``carried.KEEP`` carried."""
         try:
             gone = bodies.prune(self.engine, self.clock.now())
+            forgotten = carried.prune(self.engine, self.clock.now())
         except Exception as exc:  # cleanup only: the next run tries again
-            log.warning("cannot remove unused edition bodies: %s", exc)
+            log.warning("cannot remove unused edition bodies or carried records: %s", exc)
             return
         if gone:
             log.info("removed %d edition bodies no message needs any more", gone)
+        if forgotten:
+            log.info("forgot %d carried-article records past %d days", forgotten, carried.KEEP.days)
 
     def _read_relay(self) -> datetime | None:
         with self.engine.connect() as conn:
@@ -344,6 +359,9 @@ class _Run:
     async def _sleep_unless_stopped(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while not self._stopping():
+            if self.wake is not None and self.wake.is_set():
+                self.wake.clear()  # rows were queued meanwhile: claim them now
+                return
             left = deadline - time.monotonic()
             if left <= 0:
                 return
@@ -394,7 +412,7 @@ class _Run:
         self._count(outcome)
 
     async def _send(self, row: Claimed, previous: asyncio.Future[Outcome] | None) -> Outcome:
-        if not row.message and row.kind == "confirmation":
+        if not row.message and row.kind in LINK_KINDS:
             try:  # rendered on its first claim, then stored: a retry sends the same bytes
                 row = await asyncio.to_thread(self.assemble, row)
             except Exception as exc:  # the same input would fail again: this row only
@@ -446,6 +464,8 @@ class _Run:
         elif row.kind == "alert":
             metrics.ALERTS.labels(event=outcome.kind).inc()
             who = f"alert to {mask(row.recipient)} {row.message_id}"
+        elif row.kind == "link":
+            who = f"preferences link to {mask(row.recipient)} {row.message_id}"
         else:
             metrics.DIGESTS.labels(event=outcome.kind).inc()
             who = f"edition {row.edition_date} to {mask(row.recipient)} {row.message_id}"
@@ -480,15 +500,18 @@ async def deliver_due_async(
     on_progress: Progress | None = None,
     sleep: Sleep | None = None,
     only: Collection[int] | None = None,
+    wake: WakeFlag | None = None,
 ) -> DeliveryReport:
     """Send every due outbox row once, in this process, through ``sender`` (see ``deliver_due``).
 
     The caller owns ``sender`` and closes it. ``sleep`` is how the run waits for
     the next retry (default ``asyncio.sleep``; tests with a fixed clock pass one
     that moves the clock). ``only`` limits the run to those outbox rows (a
-    confirmation email sent at once).
+    confirmation email sent at once). Setting ``wake`` ends a wait for a retry early.
     """
-    run = _Run(engine, settings, clock, sender, until_empty, stop_event, on_progress, sleep, only)
+    run = _Run(
+        engine, settings, clock, sender, until_empty, stop_event, on_progress, sleep, only, wake
+    )
     return await run.run()
 
 

@@ -21,7 +21,13 @@ from sqlalchemy import Engine
 from syndicate import store
 from syndicate.clock import Clock
 from syndicate.config import Settings
-from syndicate.delivery.runner import DeliveryReport, Progress, StopFlag, deliver_due_async
+from syndicate.delivery.runner import (
+    DeliveryReport,
+    Progress,
+    StopFlag,
+    WakeFlag,
+    deliver_due_async,
+)
 from syndicate.errors import OperationalError
 from syndicate.mail.sender import Sender
 from syndicate.store import queue
@@ -41,6 +47,7 @@ def deliver_due(
     until_empty: bool = False,
     stop_event: StopFlag | None = None,
     on_progress: Progress | None = None,
+    wake: WakeFlag | None = None,
 ) -> DeliveryReport:
     """Send every due outbox row once and report what happened.
 
@@ -50,15 +57,18 @@ def deliver_due(
     ``is_set()``) stops claiming, lets the messages in flight finish and hands
     the rest back. With ``[delivery] workers`` > 1 the work is shared with worker
     processes. Must not be called from a running event loop: use
-    ``deliver_due_async`` there.
+    ``deliver_due_async`` there. Setting ``wake`` (new rows queued) ends this process's
+    wait for a retry early.
     """
     workers = settings.delivery.workers
     if workers <= 1:
         return asyncio.run(
-            _deliver_own(engine, settings, clock, make_sender, until_empty, stop_event, on_progress)
+            _deliver_own(
+                engine, settings, clock, make_sender, until_empty, stop_event, on_progress, wake
+            )
         )
     return _with_workers(
-        engine, settings, clock, make_sender, workers, until_empty, stop_event, on_progress
+        engine, settings, clock, make_sender, workers, until_empty, stop_event, on_progress, wake
     )
 
 
@@ -70,12 +80,13 @@ async def _deliver_own(
     until_empty: bool,
     stop_event: StopFlag | None,
     on_progress: Progress | None,
+    wake: WakeFlag | None = None,
 ) -> DeliveryReport:
     """One process's run with a sender of its own, closed however the run ends."""
     sender = make_sender(settings)
     try:
         return await deliver_due_async(
-            engine, settings, clock, sender, until_empty, stop_event, on_progress
+            engine, settings, clock, sender, until_empty, stop_event, on_progress, wake=wake
         )
     finally:
         await sender.close()
@@ -105,6 +116,7 @@ def _with_workers(
     until_empty: bool,
     stop_event: StopFlag | None,
     on_progress: Progress | None,
+    wake: WakeFlag | None,
 ) -> DeliveryReport:
     context = multiprocessing.get_context("spawn")
     stop_all = context.Event()
@@ -159,6 +171,7 @@ def _with_workers(
                 until_empty,
                 _Either(stop_event, stop_all),
                 progress,
+                wake,  # this process's run claims the new rows; the workers keep their pace
             )
         )
     except BaseException:

@@ -59,9 +59,11 @@ class ConfirmationRenderer:
         in their Message-ID even when rendered in the same second."""
         return self._message(subscriber, _CONFIRM, confirm_url, now, serial)
 
-    def preferences_message(self, subscriber: Subscriber, url: str, now: datetime) -> bytes:
+    def preferences_message(
+        self, subscriber: Subscriber, url: str, now: datetime, serial: int = 0
+    ) -> bytes:
         """The email a reader asks for from "send me my preferences link"."""
-        return self._message(subscriber, _PREFERENCES, url, now, 0)
+        return self._message(subscriber, _PREFERENCES, url, now, serial)
 
     def _message(
         self, subscriber: Subscriber, kind: _LinkEmail, url: str, now: datetime, serial: int

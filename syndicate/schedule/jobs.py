@@ -51,6 +51,9 @@ class Jobs:
         self.senders = senders
         # Set on shutdown: delivery stops claiming and hands back what it has not started.
         self.stop_claiming = threading.Event()
+        # Set when rows were queued outside a run (an alert from the API): a run waiting
+        # for a retry claims them at once instead of at the end of its wait.
+        self.wake = threading.Event()
         self._lock_guard = threading.Lock()
         self.alarm_log = AlarmLog(log)
 
@@ -111,6 +114,7 @@ class Jobs:
             self.senders,
             until_empty=True,
             stop_event=self.stop_claiming,
+            wake=self.wake,
         )
         handled = report.sent + report.retrying + report.failed
         if handled or report.released:

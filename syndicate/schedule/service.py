@@ -160,14 +160,27 @@ class Service:
     async def deliver_job(self) -> None:
         self._delivering = True
         try:
-            await self._in_thread("deliver", self.jobs.deliver)
+            while True:
+                self.jobs.wake.clear()  # this run claims whatever is due when it starts
+                await self._in_thread("deliver", self.jobs.deliver)
+                # Rows queued as that run was ending: deliver again now, in this same
+                # job (the scheduler runs one at a time), not at the next interval.
+                if not self.jobs.wake.is_set() or self.jobs.stop_claiming.is_set():
+                    break
         finally:
             self._delivering = False
 
     def wake_delivery(self) -> None:
-        """Start delivering now rather than at the next interval (a running run picks it up)."""
+        """Start delivering now rather than at the next interval. A run already going,
+        perhaps waiting for a retry, is told to claim at once instead. Called on the
+        loop (digest tick, a web request that queued alerts)."""
+        if self.jobs.stop_claiming.is_set():
+            return
+        if self._delivering:
+            self.jobs.wake.set()
+            return
         job = self.scheduler.get_job("deliver") if self.scheduler else None
-        if job is not None and not self._delivering and not self.jobs.stop_claiming.is_set():
+        if job is not None:
             job.modify(next_run_time=datetime.now(UTC))
 
     def _start_scheduler(self, loop: asyncio.AbstractEventLoop) -> None:

@@ -9,9 +9,9 @@ correction or a withdrawal must reach (``digest.corrections``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Engine, and_, delete, func, select
 
 from syndicate.store.queue import UNFINISHED
 from syndicate.store.tables import articles, outbox, outbox_articles
@@ -19,6 +19,15 @@ from syndicate.store.upsert import insert_ignoring_conflicts
 from syndicate.subscribers.received import Carried, LastTold
 
 _CHUNK = 500
+# How long a message's record of articles is kept. It matters for two things: keeping
+# an alerted article out of the next edition (a week at most, the weekly cadence) and
+# telling readers who got an article of its correction or withdrawal. Newsrooms correct
+# within days or weeks; 90 days covers that with room, while the table (readers x
+# articles per edition x editions) stays bounded. A correction of an article older than
+# this reaches nobody by email; the feeds and the web edition still show it.
+KEEP = timedelta(days=90)
+# Outbox rows looked at per prune: the oldest ones, by id (ids only grow with time).
+_PRUNE_ROWS = 2000
 # Rows that reached the reader or are on their way: a failed or skipped row told nobody.
 TOLD = ("sent", *UNFINISHED)
 
@@ -136,3 +145,28 @@ def notices_delivered(conn: Connection) -> int:
         .where(outbox_articles.c.role.in_(["correction", "retraction"]), outbox.c.state == "sent")
     )
     return int(conn.execute(query).scalar_one())
+
+
+def prune(engine: Engine, now: datetime) -> int:
+    """Forget the articles carried by messages queued more than ``KEEP`` ago that are
+    finished (sent, failed or skipped); returns the records removed.
+
+    Only the oldest records are looked at, a bounded number per call, through the
+    primary key: a call costs the same however large the outbox is, and the calls
+    made after each delivery run keep up with what ages past the window.
+    """
+    with engine.begin() as conn:
+        oldest = (
+            select(outbox_articles.c.outbox_id)
+            .distinct()
+            .order_by(outbox_articles.c.outbox_id)
+            .limit(_PRUNE_ROWS)
+            .scalar_subquery()
+        )
+        done = select(outbox.c.id).where(
+            outbox.c.id.in_(oldest),
+            outbox.c.created_at < now - KEEP,
+            outbox.c.state.not_in(UNFINISHED),
+        )
+        result = conn.execute(delete(outbox_articles).where(outbox_articles.c.outbox_id.in_(done)))
+    return result.rowcount or 0

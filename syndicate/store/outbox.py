@@ -1,7 +1,8 @@
 """The outbox: one table for every message the service sends (digests, confirmations, ...).
 
 Each row has a ``kind`` and a ``key`` unique within that kind (a digest is
-subscriber/edition date, a confirmation subscriber/request number), so a
+subscriber/edition date, a confirmation subscriber/request number, a
+preferences link subscriber/hour), so a
 second enqueue of the same message is a no-op even when two processes race:
 rows go in with "on conflict do nothing", never checked first.
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -158,6 +159,30 @@ def enqueue_confirmation(
             )
         ],
     )
+
+
+def link_key(subscriber_id: int, now: datetime) -> str:
+    """One preferences-link email per subscriber per hour (UTC): asking again within the
+    hour adds nothing, and the one link sent is valid for days anyway."""
+    return f"{subscriber_id}/{now.astimezone(UTC):%Y-%m-%dT%H}"
+
+
+def enqueue_link(conn: Connection, subscriber_id: int, recipient: str, now: datetime) -> int | None:
+    """Owe this subscriber a preferences-link email (rendered before it is sent); returns
+    the new row's id, or None when this hour's is already there."""
+    key = link_key(subscriber_id, now)
+    row = NewMessage(
+        kind="link",
+        key=key,
+        subscriber_id=subscriber_id,
+        recipient=recipient,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    if not enqueue(conn, [row]):
+        return None
+    query = select(outbox.c.id).where(outbox.c.kind == "link", outbox.c.key == key)
+    return int(conn.execute(query).scalar_one())
 
 
 def store_message(conn: Connection, row_id: int, message_id: str, message: bytes) -> None:

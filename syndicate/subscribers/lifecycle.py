@@ -36,6 +36,7 @@ RECEIVES: dict[str, str] = {
     "digest": Status.ACTIVE,
     "alert": Status.ACTIVE,
     "confirmation": Status.PENDING,
+    "link": Status.ACTIVE,  # "send me my preferences link"
 }
 
 _P, _A, _U, _B, _C = (

@@ -99,7 +99,9 @@ class ArticlesApi:
         outcome = result.outcome[record.guid]
         metrics.ARTICLES_INGESTED.labels(outcome=outcome).inc()
         if record.breaking and outcome != "unchanged":
-            await run_in_threadpool(self._alert, record.guid)
+            queued = await run_in_threadpool(self._alert, record.guid)
+            if queued:
+                self.svc.wake()  # back on the loop: the delivery loop sends them now
         if result.changed_sections:
             await self.republish(result.changed_sections)
         return JSONResponse(
@@ -111,12 +113,17 @@ class ArticlesApi:
         with self.svc.engine.begin() as conn:
             return upsert(conn, [record], self.svc.clock.now())
 
-    def _alert(self, guid: str) -> None:
-        """Queue a breaking article's alerts at once; the delivery loop sends them first."""
+    def _alert(self, guid: str) -> int:
+        """Queue a breaking article's alerts at once (the delivery loop sends them first);
+        returns how many were queued."""
         try:
-            alerts.alerts_for_guid(self.svc.engine, self.svc.settings, self.svc.clock, guid)
+            report = alerts.alerts_for_guid(
+                self.svc.engine, self.svc.settings, self.svc.clock, guid
+            )
         except Exception:  # the article is stored; the next poll queues its alerts
             log.exception("queueing the alerts of %s failed", guid)
+            return 0
+        return report.queued
 
     async def republish(self, sections: set[str]) -> None:
         """Rebuild the changed sections' feeds now and serve the new files at once."""

@@ -144,6 +144,7 @@ def create_app(
     email_limit: tuple[int, float] = (3, 3600.0),
     feed_check_seconds: float = 1.0,
     certificate_fetch: Fetch | None = None,
+    wake: Callable[[], None] | None = None,
 ) -> Starlette:
     """The whole HTTP service as one ASGI app.
 
@@ -152,7 +153,8 @@ def create_app(
     pass a callable to replace it or ``None`` to skip.
     Limits are (attempts, per seconds): per client address and per email address.
     ``certificate_fetch`` gets SNS signing certificates (default: over https; tests
-    hand in their own certificate, checked by the same code).
+    hand in their own certificate, checked by the same code). ``wake`` is called on the
+    event loop after a request queued messages for the delivery loop (``syndicate run``).
     """
     if not settings.secret.get_secret_value():
         raise InputError(
@@ -181,6 +183,8 @@ def create_app(
         timezones=offered_timezones(),
         clients=Clients(settings.server.trusted_proxies),
     )
+    if wake is not None:
+        svc.wake = wake
     site = _Site(
         svc, metrics.registry_for(engine, lambda: alarms.read(engine, settings, clock.now()))
     )

@@ -35,3 +35,6 @@ class Service:
     timezones: list[str]
     clients: Clients
     publish_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Tells the delivery loop of `syndicate run` that rows were queued (alerts from the
+    # API): it starts sending at once. Nothing to tell under `serve`, where cron delivers.
+    wake: Callable[[], None] = lambda: None

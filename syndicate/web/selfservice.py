@@ -2,7 +2,10 @@
 
 ``POST /preferences/link`` answers the same for every address, at the same speed:
 the look-up and the email happen after the response, and only an active address
-gets one. The rate limits are the subscribe form's (per client, per address).
+gets one. The email is an outbox row of kind ``link`` (one per subscriber per
+hour, see ``store.outbox.link_key``), tried at once and, when the relay is down,
+again by the delivery loop like every other message. The rate limits are the
+subscribe form's (per client, per address).
 """
 
 from __future__ import annotations
@@ -15,13 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from syndicate.addresses import BadAddress, normalise_address, split_mailbox
-from syndicate.confirmations import CONFIRM_VALID, link
-from syndicate.digest.confirmation import ConfirmationRenderer
-from syndicate.digest.dkim import load_signer
+from syndicate.addresses import BadAddress, normalise_address
+from syndicate.delivery import deliver_due_async
 from syndicate.digest.selection import local_date
-from syndicate.mail.sender import Envelope
-from syndicate.store import selfservice
+from syndicate.store import outbox, selfservice
 from syndicate.store import subscribers as subscriber_store
 from syndicate.subscribers import Subscriber
 from syndicate.web.preferences import PreferencesPage
@@ -60,24 +60,29 @@ class SelfService(PreferencesPage):
             found = subscriber_store.find(conn, address)
         return found if found is not None and found.status == "active" else None
 
+    def _enqueue_link(self, found: Subscriber) -> int | None:
+        with self.svc.engine.begin() as conn:
+            return outbox.enqueue_link(conn, found.id, found.email, self.svc.clock.now())
+
     async def _send_link(self, address: str) -> None:
         try:
             found = await run_in_threadpool(self._active, address)
             if found is None:
                 return
-            now = self.svc.clock.now()
-            url = link(self.settings, "preferences", "preferences", found, now + CONFIRM_VALID)
-            renderer = ConfirmationRenderer(self.settings, load_signer(self.settings))
-            message = renderer.preferences_message(found, url, now)
+            row_id = await run_in_threadpool(self._enqueue_link, found)
+            if row_id is None:  # asked again within the hour: that email is on its way
+                return
             sender = self.svc.sender()
             try:
-                envelope = Envelope(
-                    split_mailbox(self.settings.digest.from_)[1], found.email, message
+                await deliver_due_async(
+                    self.svc.engine, self.settings, self.svc.clock, sender, only=[row_id]
                 )
-                await sender.send(envelope)
             finally:
                 await sender.close()
-        except Exception:  # the reader already has their answer; the log keeps the reason
+                # Not sent (the relay is down)? A delivery loop waiting for a later retry
+                # looks again, so this row's retry time counts.
+                self.svc.wake()
+        except Exception:  # the reader has their answer; a queued row is retried by delivery
             log.exception("preferences link email failed")
 
     # -- pause ----------------------------------------------------------------------

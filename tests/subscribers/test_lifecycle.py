@@ -9,7 +9,12 @@ from syndicate.subscribers.lifecycle import CLOSED, RECEIVES, STATUSES, Actor, d
 
 def test_the_statuses_are_those_of_the_design() -> None:
     assert STATUSES == ("pending", "active", "unsubscribed", "bounced", "complained")
-    assert RECEIVES == {"digest": "active", "alert": "active", "confirmation": "pending"}
+    assert RECEIVES == {
+        "digest": "active",
+        "alert": "active",
+        "confirmation": "pending",
+        "link": "active",
+    }
 
 
 @pytest.mark.parametrize("closed", sorted(CLOSED))
