@@ -68,7 +68,7 @@ def test_the_poll_after_an_import_queues_each_alert_once(
     assert import_paths(engine, db_settings, [write_jsonl(tmp_path, "quake", 2)], clock).new == 2
     assert alerts(engine) == []  # queued at the poll, not by the import itself
     clock.advance(seconds=30)
-    jobs.poll()
+    assert jobs.poll() == 2  # what it queued: under `run`, delivery is woken for them
     queued = alerts(engine)
     assert [sid for sid, _ in queued] == [wants, wants]
     clock.advance(seconds=30)

@@ -61,9 +61,10 @@ class Jobs:
         with self._lock_guard:
             return self.lock.acquire()
 
-    def poll(self) -> None:
+    def poll(self) -> int:
+        """Build what changed; returns how many alerts of imported breaking articles it queued."""
         if not self.is_scheduler():
-            return
+            return 0
         try:
             report = poll(self.engine, self.settings, self.clock)
             for line in report.lines():
@@ -71,7 +72,8 @@ class Jobs:
                     log.info("feeds: %s", line)
         finally:
             # Imported breaking articles: their alerts are queued at the poll after the import.
-            alerts.scan(self.engine, self.settings, self.clock)
+            queued = alerts.scan(self.engine, self.settings, self.clock).queued
+        return queued
 
     def republish(self) -> None:
         """Build every section's feeds again (after a reload); only changed files are written."""

@@ -147,7 +147,8 @@ class Service:
                 self._running.discard(task)
 
     async def poll_job(self) -> None:
-        await self._in_thread("poll", self.jobs.poll)
+        if await self._in_thread("poll", self.jobs.poll):
+            self.wake_delivery()  # alerts of imported breaking articles go out now
 
     async def republish_job(self) -> None:
         await self._in_thread("republish", self.jobs.republish)
