@@ -32,6 +32,7 @@ from syndicate.config.values import (
     _check_networks,
     _check_one_line,
     _check_return_path,
+    _check_topics,
     in_memory_sqlite,
 )
 
@@ -211,6 +212,9 @@ class BouncesSettings(_Table):
     listen: Annotated[str, AfterValidator(_check_listen)] = ""
     soft_limit: int = Field(3, ge=1, le=1000)
     soft_window_days: int = Field(14, ge=1, le=3650)
+    # The SNS topics whose SES events are taken. A valid SNS signature only shows the
+    # message came from AWS, not from this site's topic: anyone can point a topic here.
+    ses_topics: Annotated[list[str], AfterValidator(_check_topics)] = []
 
     @property
     def listen_at(self) -> tuple[str, int]:

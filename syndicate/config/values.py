@@ -198,3 +198,18 @@ def in_memory_sqlite(url: str) -> bool:
     rest = url.split("://", 1)[1] if "://" in url else ""
     path = rest.removeprefix("/").split("?", 1)[0]
     return path in ("", ":memory:") or "mode=memory" in url
+
+
+_TOPIC_ARN = re.compile(
+    r"arn:aws(?:-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?"
+)
+
+
+def _check_topics(values: list[str]) -> list[str]:
+    for value in values:
+        if not _TOPIC_ARN.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not an SNS topic ARN; "
+                "write e.g. 'arn:aws:sns:eu-west-1:123456789012:ses-bounces'"
+            )
+    return values

@@ -52,7 +52,8 @@ class BounceWebhooks:
         self, provider: str, body: bytes, headers: Mapping[str, str], now: datetime
     ) -> Parsed:
         if provider == "ses":
-            return ses.parse(body, headers, self.certificates, now)
+            topics = self.svc.settings.bounces.ses_topics
+            return ses.parse(body, headers, self.certificates, now, topics)
         reader = {"mailgun": mailgun.parse, "sendgrid": sendgrid.parse, "postmark": postmark.parse}
         return reader[provider](body, headers, self.secrets[provider], now)
 

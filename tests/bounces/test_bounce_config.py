@@ -18,6 +18,8 @@ from tests.conftest import write_config
         ('listen = "127.0.0.1:99999"', "[bounces] listen: "),
         ("soft_limit = 0", "[bounces] soft_limit: "),
         ("soft_window_days = 0", "[bounces] soft_window_days: "),
+        ('ses_topics = ["bounces"]', "[bounces] ses_topics: 'bounces' is not an SNS topic ARN"),
+        ('ses_topics = "arn:aws:sns:eu-west-1:123456789012:b"', "[bounces] ses_topics: "),
         (
             'retrun_path = "b@x.org"',
             "[bounces] retrun_path: unknown key; did you mean 'return_path'?",
@@ -40,6 +42,7 @@ def test_defaults_and_listen(tmp_path) -> None:
     )
     settings = config.load(path, env={})
     assert settings.bounces.listen_at == ("::1", 2525)
+    assert settings.bounces.ses_topics == []
     assert settings.bounces.return_path.endswith("@news.example.org")
     warnings = config.config_warnings(settings)
     assert any("[bounces] return_path is set but SYNDICATE_SECRET is not" in w for w in warnings)

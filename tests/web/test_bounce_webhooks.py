@@ -21,6 +21,7 @@ from syndicate.store.tables import bounce_reports, subscribers
 from tests.outbox_rows import add_subscribers
 
 CERT_URL = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem"
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:bounces"
 SUBSCRIBE_URL = "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=t"
 MAILGUN_KEY = "key-for-the-mailgun-test-0123456789"
 POSTMARK = "hooks:pässword-with-ünicode"
@@ -64,7 +65,9 @@ def web(start_web, monkeypatch, clock):
     monkeypatch.setenv("SYNDICATE_WEBHOOK_SECRET_MAILGUN", MAILGUN_KEY)
     monkeypatch.setenv("SYNDICATE_WEBHOOK_SECRET_SENDGRID", base64.b64encode(der).decode())
     monkeypatch.setenv("SYNDICATE_WEBHOOK_SECRET_POSTMARK", POSTMARK)
-    running = start_web(certificate_fetch=fetch)
+    running = start_web(
+        certificate_fetch=fetch, config_extra=f'\n[bounces]\nses_topics = ["{TOPIC}"]\n'
+    )
     add_subscribers(running.engine, clock.now(), 6)
     running.sns_key = key
     running.sendgrid_key = sendgrid_key
@@ -79,7 +82,7 @@ def sns(web, kind: str, message: str, **fields: str) -> dict[str, str]:
     body = {
         "Type": kind,
         "MessageId": fields.pop("MessageId", "sns-1"),
-        "TopicArn": "arn:aws:sns:eu-west-1:123456789012:bounces",
+        "TopicArn": fields.pop("TopicArn", TOPIC),
         "Message": message,
         "Timestamp": "2026-11-28T12:00:00.000Z",
         "SignatureVersion": "2",
@@ -157,6 +160,25 @@ def test_ses_subscription_confirmation_is_confirmed(web) -> None:
     answer = web.http.post("/webhooks/bounces/ses", json=body)
     assert answer.status_code == 200 and answer.json() == {"confirmed": True}
     assert web.fetched == [CERT_URL, SUBSCRIBE_URL]
+
+
+def test_ses_refuses_a_topic_that_is_not_the_sites_own(web) -> None:
+    # Signed by AWS all right, but from someone else's topic pointed at this endpoint.
+    stranger = "arn:aws:sns:eu-west-1:999999999999:not-ours"
+    report = sns(web, "Notification", ses_bounce("reader4@example.net"), TopicArn=stranger)
+    answer = web.http.post("/webhooks/bounces/ses", json=report)
+    assert answer.status_code == 403 and "[bounces] ses_topics" in answer.json()["error"]
+    confirm = sns(
+        web,
+        "SubscriptionConfirmation",
+        "c",
+        SubscribeURL=SUBSCRIBE_URL,
+        Token="t",
+        TopicArn=stranger,
+    )
+    assert web.http.post("/webhooks/bounces/ses", json=confirm).status_code == 403
+    assert SUBSCRIBE_URL not in web.fetched  # the stranger's subscription is not confirmed
+    assert statuses(web)["reader4@example.net"] == "active" and report_count(web) == 0
 
 
 # -- Mailgun ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -86,12 +86,24 @@ def verify(message: Mapping[str, Any], certificate_for: CertificateFor, now: dat
 
 
 def parse(
-    body: bytes, headers: Mapping[str, str], certificate_for: CertificateFor, now: datetime
+    body: bytes,
+    headers: Mapping[str, str],
+    certificate_for: CertificateFor,
+    now: datetime,
+    topics: Collection[str],
 ) -> Parsed:
+    """``topics``: the SNS topic ARNs taken (``[bounces] ses_topics``); others are refused,
+    subscription confirmations included, so a stranger's topic cannot feed reports in."""
     message = load_json(body)
     if not isinstance(message, dict):
         raise Refused(403, "not an SNS message")
     verify(message, certificate_for, now)
+    topic = str(message.get("TopicArn", ""))
+    if topic not in topics:
+        raise Refused(
+            403,
+            f"SNS topic {topic!r} is not in [bounces] ses_topics; add it there to take its events",
+        )
     kind = message.get("Type")
     if kind == "SubscriptionConfirmation":
         return Parsed(confirm_url=amazon_url(str(message.get("SubscribeURL", "")), "SubscribeURL"))
