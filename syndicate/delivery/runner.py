@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from syndicate import metrics
 from syndicate.addresses import BadAddress, mask, split_mailbox
@@ -42,6 +42,8 @@ log = logging.getLogger("syndicate.delivery")
 POLL_SECONDS = 0.01
 # How often a run that only waits for other workers' rows looks again.
 OTHERS_POLL_SECONDS = 1.0
+# A recording connection unused this long is handed back to the pool.
+RECORDING_IDLE_SECONDS = 1.0
 # Longest single sleep while waiting for a retry, so a stop request is seen quickly.
 WAIT_SLICE = 0.5
 
@@ -127,6 +129,11 @@ class _Recorder:
             self._flushing = asyncio.create_task(self._flush())
         return future
 
+    async def drained(self) -> None:
+        """Return once no commit is running (each flush ends on its own, errors included)."""
+        while self._flushing is not None and not self._flushing.done():
+            await asyncio.wait([self._flushing])
+
     async def _flush(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
@@ -182,6 +189,14 @@ class _Run:
         self._lane_tasks: list[asyncio.Task[None]] = []
         # When the relay started failing, as on record; written only when it changes.
         self.relay_since: datetime | None = None
+        # Outcomes are committed a few at a time, hundreds of times a second: on a
+        # connection kept for that (a pool checkout, its ping and its reset-on-return
+        # cost more than a small commit). Only the recorder's thread uses it, one flush
+        # at a time; dropped on any error and opened again by the next flush. One left
+        # idle a while goes back to the pool, so after a pause (waiting for retries) the
+        # pool's ping still finds a connection the server dropped meanwhile.
+        self._recording: Connection | None = None
+        self._recorded_at = 0.0
 
     def _capacity(self) -> int:
         """Rows to hold at once: a batch, but never more than can go out well within the lease."""
@@ -197,15 +212,32 @@ class _Run:
     def _write(self, outcomes: list[Outcome]) -> list[Outcome]:
         now = self.clock.now()
         decided = [decide(outcome, self.delivery, now, self.rng) for outcome in outcomes]
-        queue.record(
-            self.engine,
-            [result for _, result in decided],
-            now,
-            self.owner,
-            self.delivery.bounce_after,
-        )
+        if time.monotonic() - self._recorded_at > RECORDING_IDLE_SECONDS:
+            self._close_recording()
+        if self._recording is None:
+            self._recording = self.engine.connect()
+        try:
+            queue.record(
+                self._recording,
+                [result for _, result in decided],
+                now,
+                self.owner,
+                self.delivery.bounce_after,
+            )
+        except Exception:
+            self._close_recording()
+            raise
+        self._recorded_at = time.monotonic()
         self._note_relay([outcome for outcome, _ in decided], now)
         return [outcome for outcome, _ in decided]
+
+    def _close_recording(self) -> None:
+        conn, self._recording = self._recording, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception as exc:  # a broken connection: the pool discards it
+                log.debug("closing the recording connection: %s", exc)
 
     def _note_relay(self, outcomes: list[Outcome], now: datetime) -> None:
         """Keep "the relay is failing since" on record: set at the first temporary failure
@@ -250,6 +282,8 @@ class _Run:
             return await self._run()
         finally:
             RUNNING.discard(self.owner)
+            await self.recorder.drained()  # its thread is the one using the connection
+            await asyncio.to_thread(self._close_recording)
 
     async def _run(self) -> DeliveryReport:
         self.relay_since = await asyncio.to_thread(self._read_relay)
