@@ -31,3 +31,8 @@ def test_data_payload_matches_aiosmtplib(message: bytes) -> None:
 
 def test_a_crlf_message_with_leading_dots_has_them_doubled() -> None:
     assert data_payload(b"a\r\n.b\r\n") == b"a\r\n..b\r\n.\r\n"
+
+
+@pytest.mark.parametrize("message", [b"a\r\n.b\r\n", b".x\r\ny", b"plain\r\n\r\nbody"])
+def test_bytes_known_to_be_crlf_only_give_the_same_payload(message: bytes) -> None:
+    assert data_payload(message, crlf_only=True) == aiosmtplib_payload(message)

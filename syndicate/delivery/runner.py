@@ -445,7 +445,8 @@ class _Run:
                 log.debug("cannot render outbox row %d", row.id, exc_info=True)
                 why = f"address refused: {exc.reason}" if isinstance(exc, BadAddress) else f"{exc}"
                 return Outcome(row, "failed", f"cannot build the message: {why}")
-        if not row.message and row.body_id is not None:
+        assembled = not row.message and row.body_id is not None
+        if assembled:
             try:  # assembled from its edition body: the same bytes on every try
                 row = self.digests(row)
             except Exception as exc:  # this row only; the same input would fail again
@@ -454,7 +455,13 @@ class _Run:
                 return Outcome(row, "failed", f"cannot build the message: {why}")
         if not row.message:
             return Outcome(row, "failed", "no message stored for this row")
-        envelope = Envelope(self._envelope_sender(row), row.recipient, row.message, row.message_id)
+        envelope = Envelope(
+            self._envelope_sender(row),
+            row.recipient,
+            row.message,
+            row.message_id,
+            crlf_only=assembled,  # digest.mime joins CRLF-only parts; DKIM adds CRLF lines
+        )
 
         async def previous_on_record() -> None:
             if previous is not None:

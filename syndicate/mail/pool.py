@@ -131,7 +131,7 @@ class _Connection:
                     await self._reset(client)
                     raise
             stage = DATA
-            response = await wire.data(client, envelope.message)
+            response = await wire.data(client, envelope.message, envelope.crlf_only)
         except _Stale:
             raise
         except SMTPResponseException as exc:

@@ -28,15 +28,18 @@ from aiosmtplib.protocol import normalize_message_line_endings
 _NOT_PLAIN = re.compile(r'[\s<>"()\[\],;:\\]')
 
 
-def data_payload(message: bytes) -> bytes:
+def data_payload(message: bytes, crlf_only: bool = False) -> bytes:
     """The bytes DATA transmits for ``message``: CRLF line endings, a dot doubled at the
     start of each line (RFC 5321 4.5.2), ending in ``.`` CRLF.
 
     The same result as aiosmtplib's ``execute_data_command``; only cheaper when the
-    line endings are already CRLF (every CR and every LF is part of a CRLF pair).
+    line endings are already CRLF (every CR and every LF is part of a CRLF pair), and
+    cheaper still when the caller knows they are (``crlf_only``).
     """
-    pairs = message.count(b"\r\n")
-    if message.count(b"\r") != pairs or message.count(b"\n") != pairs:
+    if crlf_only:
+        if not message.endswith(b"\r\n"):
+            message += b"\r\n"
+    elif _bare_line_ends(message):
         message = normalize_message_line_endings(message)
     elif not message.endswith(b"\r\n"):
         message += b"\r\n"
@@ -46,6 +49,11 @@ def data_payload(message: bytes) -> bytes:
     if message.startswith(b"."):
         message = b"." + message
     return message + b".\r\n"
+
+
+def _bare_line_ends(message: bytes) -> bool:
+    pairs = message.count(b"\r\n")
+    return message.count(b"\r") != pairs or message.count(b"\n") != pairs
 
 
 def _plain(address: str) -> bool:
@@ -75,10 +83,12 @@ async def rcpt(client: aiosmtplib.SMTP, recipient: str, encoding: str) -> aiosmt
     return response
 
 
-async def data(client: aiosmtplib.SMTP, message: bytes) -> aiosmtplib.SMTPResponse:
+async def data(
+    client: aiosmtplib.SMTP, message: bytes, crlf_only: bool = False
+) -> aiosmtplib.SMTPResponse:
     """DATA, then the message; replies other than 354 and 250 raise SMTPDataError. One
     transaction at a time on ``client`` (the pool's connections are used that way)."""
-    payload = data_payload(message)
+    payload = data_payload(message, crlf_only)
     start = await client.execute_command(b"DATA")
     if start.code != 354:
         raise SMTPDataError(start.code, start.message)
