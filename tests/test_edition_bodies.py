@@ -57,6 +57,9 @@ def test_readers_of_equal_content_share_one_body_and_get_exactly_their_message(t
         before = {row.recipient: assembler.stored(row) for row in stored}
         # Assembled twice, the same bytes: a resend after a crash sends the very same message.
         assert before == {row.recipient: Assembler(settings, engine).stored(row) for row in stored}
+        for message in before.values():  # CRLF only: DATA sends assembled bytes unchecked
+            assert message is not None
+            assert message.count(b"\r") == message.count(b"\n") == message.count(b"\r\n")
 
         report = run(engine, settings, clock)
         assert report.sent == 4 and outbox_states(engine) == {"sent": 4}

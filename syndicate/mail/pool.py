@@ -17,6 +17,7 @@ import aiosmtplib
 from aiosmtplib import SMTPException, SMTPHeloError, SMTPResponseException
 
 from syndicate.addresses import BadAddress, smtp_form
+from syndicate.mail import wire
 from syndicate.mail.bucket import TokenBucket
 from syndicate.mail.replies import CONNECT, DATA, MAIL, RCPT, classify, describe
 from syndicate.mail.sender import Envelope, Gate, PermanentFailure, TemporaryFailure
@@ -112,7 +113,7 @@ class _Connection:
         stage = MAIL
         try:
             try:
-                await client.mail(sender, options=options, encoding=encoding)
+                await wire.mail(client, sender, options, encoding)
             except SMTPResponseException as exc:
                 if reused and exc.code == 421:
                     raise _Stale from None
@@ -122,7 +123,7 @@ class _Connection:
                     raise _Stale from None
                 raise
             stage = RCPT
-            await client.rcpt(recipient, encoding=encoding)
+            await wire.rcpt(client, recipient, encoding)
             if before_data is not None:
                 try:
                     await before_data()
@@ -130,7 +131,7 @@ class _Connection:
                     await self._reset(client)
                     raise
             stage = DATA
-            response = await client.data(envelope.message)
+            response = await wire.data(client, envelope.message, envelope.crlf_only)
         except _Stale:
             raise
         except SMTPResponseException as exc:

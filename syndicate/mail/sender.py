@@ -18,6 +18,9 @@ class Envelope:
     recipient: str  # RCPT TO
     message: bytes  # RFC 5322 bytes, CRLF line ends
     message_id: str = ""
+    # True when the bytes were just assembled from pre-encoded parts, which use CRLF
+    # and nothing else by construction: DATA then skips checking the line endings.
+    crlf_only: bool = False
 
 
 class DeliveryError(Exception):

@@ -10,7 +10,8 @@ same ``Message-ID``.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -232,9 +233,14 @@ class Result:
 
 
 def record(
-    engine: Engine, results: Iterable[Result], now: datetime, owner: str, bounce_limit: int
+    bind: Engine | Connection,
+    results: Iterable[Result],
+    now: datetime,
+    owner: str,
+    bounce_limit: int,
 ) -> None:
-    """Write the results in one transaction.
+    """Write the results in one transaction, on a connection of ``bind`` or on ``bind``
+    itself when it is a connection kept open for recording (outside any transaction).
 
     A hard bounce counts against the subscriber; at ``bounce_limit`` they become
     ``bounced`` where the lifecycle lets delivery move them.
@@ -242,7 +248,7 @@ def record(
     sent: list[dict[str, object]] = []
     bounces: list[int] = []
     ours = and_(outbox.c.state == "sending", outbox.c.claimed_by == owner)
-    with engine.begin() as conn:
+    with _transaction(bind) as conn:
         for result in results:
             if result.state == "sent":
                 # Unconditional: the server accepted it, whoever holds the lease now.
@@ -263,6 +269,16 @@ def record(
             _count_hard_bounces(conn, bounces, bounce_limit)
         if sent:
             _record_sent(conn, sent, now)
+
+
+@contextmanager
+def _transaction(bind: Engine | Connection) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        with bind.begin():
+            yield bind
+    else:
+        with bind.begin() as conn:
+            yield conn
 
 
 # Sent rows are the bulk of every commit: one prepared statement, executed for the
