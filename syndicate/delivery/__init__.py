@@ -6,7 +6,8 @@ sender, ...)`` inside an event loop. The sender, or the factory that opens one
 per process, comes from the caller: delivery never chooses a transport.
 """
 
-from syndicate.delivery.runner import DeliveryReport, deliver_due_async, send_confirmations
+from syndicate.delivery.report import DeliveryReport
+from syndicate.delivery.runner import deliver_due_async, send_confirmations
 from syndicate.delivery.workers import SenderFactory, deliver_due
 
 __all__ = [

@@ -14,9 +14,7 @@ import asyncio
 import logging
 import random
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -31,6 +29,8 @@ from syndicate.confirmations import KINDS as LINK_KINDS
 from syndicate.confirmations import Assembler
 from syndicate.delivery.assembly import Assembler as DigestAssembler
 from syndicate.delivery.outbox import RUNNING, Outcome, decide, owner_tag
+from syndicate.delivery.recorder import Recorder
+from syndicate.delivery.report import DeliveryReport, alike_reason
 from syndicate.mail.sender import Envelope, PermanentFailure, Sender, TemporaryFailure
 from syndicate.store import bodies, carried, health, queue
 from syndicate.store.outbox import waiting_ids
@@ -43,10 +43,6 @@ log = logging.getLogger("syndicate.delivery")
 POLL_SECONDS = 0.01
 # How often a run that only waits for other workers' rows looks again.
 OTHERS_POLL_SECONDS = 1.0
-# How long a commit of fewer outcomes than half the lanes waits for more to join it.
-# Each commit costs a few hundred microseconds of CPU whatever it holds; without the
-# wait a commit held ~3 outcomes, with 1 ms ~7 (and CPU per message fell ~15 %).
-GROUP_WAIT_SECONDS = 0.001
 # A recording connection unused this long is handed back to the pool.
 RECORDING_IDLE_SECONDS = 1.0
 # Longest single sleep while waiting for a retry, so a stop request is seen quickly.
@@ -65,107 +61,8 @@ class WakeFlag(Protocol):
     def clear(self) -> None: ...
 
 
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    retrying: int = 0  # temporary failures, each scheduling another attempt
-    failed: int = 0
-    skipped: int = 0  # subscriber no longer active (pending, for a confirmation) at claim time
-    confirmations: int = 0  # of those sent, confirmation emails
-    released: int = 0  # claimed, then handed back untried on stop
-    seconds: float = 0.0
-    stopped: bool = False
-    waiting: int = 0  # rows still queued, retrying or sending when the run ended
-    next_at: datetime | None = None
-    reasons: Counter[str] = field(default_factory=Counter)  # why rows failed, shortened
-    started: float = field(default_factory=time.monotonic, repr=False)
-
-    @property
-    def rate(self) -> float:
-        elapsed = self.seconds or (time.monotonic() - self.started)
-        return self.sent / elapsed if elapsed > 0 else 0.0
-
-    def merge(self, other: DeliveryReport) -> None:
-        for name in ("sent", "retrying", "failed", "skipped", "released", "confirmations"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.stopped = self.stopped or other.stopped
-        self.reasons.update(other.reasons)
-
-    def failure_lines(self, top: int = 3) -> list[str]:
-        """One line per most common reason rows failed, for the operator."""
-        if not self.failed:
-            return []
-        lines = [f"{self.failed} message(s) failed; see `syndicate outbox list --state failed`"]
-        for reason, count in self.reasons.most_common(top):
-            lines.append(f"  {count} × {reason}")
-        return lines
-
-    def summary(self) -> str:
-        text = (
-            f"{self.sent} sent, {self.failed} failed, {self.skipped} skipped, "
-            f"{self.retrying} retries scheduled ({self.seconds:.1f} s, {self.rate:.1f}/s)"
-        )
-        if self.stopped:
-            text += f"; stopped early, {self.released} handed back"
-        if self.waiting:
-            when = f", next attempt at {self.next_at:%Y-%m-%d %H:%M:%S} UTC" if self.next_at else ""
-            text += f"; {self.waiting} still waiting{when}"
-        return text
-
-
-def _reason(reply: str) -> str:
-    """A failure's reply without what differs from row to row (counts, hours), so that
-    alike failures add up."""
-    text = reply.strip()
-    if text.startswith("gave up after") and ": " in text:
-        text = "gave up: " + text.split(": ", 1)[1]
-    return text[:120]
-
-
 Progress = Callable[[DeliveryReport], None]
 Sleep = Callable[[float], Awaitable[None]]
-
-
-class _Recorder:
-    """Collects outcomes from every lane and commits whatever has piled up in one go."""
-
-    def __init__(self, write: Callable[[list[Outcome]], list[Outcome]], lanes: int) -> None:
-        self._write = write
-        # Fewer outcomes than this wait GROUP_WAIT_SECONDS for company; one lane never waits.
-        self._gather = max(1, lanes // 2)
-        self._pending: list[tuple[Outcome, asyncio.Future[Outcome]]] = []
-        self._flushing: asyncio.Task[None] | None = None
-
-    def submit(self, outcome: Outcome) -> asyncio.Future[Outcome]:
-        """Queue ``outcome`` for the next commit; the future resolves once it is committed."""
-        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._pending.append((outcome, future))
-        if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.create_task(self._flush())
-        return future
-
-    async def drained(self) -> None:
-        """Return once no commit is running (each flush ends on its own, errors included)."""
-        while self._flushing is not None and not self._flushing.done():
-            await asyncio.wait([self._flushing])
-
-    async def _flush(self) -> None:
-        while self._pending:
-            if len(self._pending) < self._gather:
-                # Let a few more lanes' outcomes join this commit: a lane waits for
-                # its previous message only at its next DATA, after MAIL and RCPT.
-                await asyncio.sleep(GROUP_WAIT_SECONDS)
-            batch, self._pending = self._pending, []
-            try:
-                results = await asyncio.to_thread(self._write, [item for item, _ in batch])
-            except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
 
 
 class _Run:
@@ -205,7 +102,7 @@ class _Run:
         # Checked when the config was loaded; normalising it again here would load
         # email-validator into every worker process for nothing.
         self.from_address = split_mailbox(settings.digest.from_)[1]
-        self.recorder = _Recorder(self._write, self.lanes)
+        self.recorder = Recorder(self._write, self.lanes)
         self._last_progress = 0.0
         self._lane_tasks: list[asyncio.Task[None]] = []
         # When the relay started failing, as on record; written only when it changes.
@@ -528,7 +425,7 @@ class _Run:
             log.warning("retry %s (attempt %d): %s", who, row.attempts, outcome.reply)
         else:
             self.report.failed += 1
-            self.report.reasons[_reason(outcome.reply)] += 1
+            self.report.reasons[alike_reason(outcome.reply)] += 1
             log.warning("failed %s: %s", who, outcome.reply)
         self._progress()
 

@@ -21,8 +21,8 @@ from sqlalchemy import Engine
 from syndicate import store
 from syndicate.clock import Clock
 from syndicate.config import Settings
+from syndicate.delivery.report import DeliveryReport
 from syndicate.delivery.runner import (
-    DeliveryReport,
     Progress,
     StopFlag,
     WakeFlag,
