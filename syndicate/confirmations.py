@@ -11,6 +11,7 @@ lease, send, record, and the same retry policy.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -86,14 +87,4 @@ class Assembler:
         message_id = found.group(1).decode("ascii") if found else ""
         with self.engine.begin() as conn:
             outbox.store_message(conn, row.id, message_id, body)
-        return Claimed(
-            id=row.id,
-            kind=row.kind,
-            subscriber_id=row.subscriber_id,
-            edition_date=row.edition_date,
-            recipient=row.recipient,
-            message_id=message_id,
-            message=body,
-            attempts=row.attempts,
-            queued_at=row.queued_at,
-        )
+        return replace(row, message_id=message_id, message=body)
